@@ -1,0 +1,51 @@
+"""Configuration, read once from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in `.env.example` and the README."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_DIR / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: SecretStr | None = None
+    data_dir: Path = PROJECT_DIR / ".data"
+    fastf1_cache_dir: Path | None = None
+    fastf1_offline: bool = False
+    log_level: str = "INFO"
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+    max_workers: int = Field(default=2, ge=1, le=16)
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.fastf1_cache_dir or self.data_dir / "fastf1-cache"
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        return self.data_dir / "postgres"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,235 @@
+"""The contract between extract and load: every dataset's raw columns, types and natural key.
+
+Each FastF1 frame is converted to exactly these columns and types (see
+``flows.extract.frames``), and the raw tables are created from the same specs
+(see ``flows.load.raw_tables``), so appends always meet matching column types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+DURATION = pl.Duration("us")
+TIMESTAMP = pl.Datetime("us", "UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    source: str  # FastF1's column name
+    name: str  # snake_case name in raw
+    dtype: pl.DataType
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str  # also the raw table's name
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # natural key within a session (session_id comes first)
+    ordinal: str | None = None  # added 1..n column for streams with no natural key
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        cols = {c.name: c.dtype for c in self.columns}
+        if self.ordinal:
+            cols = {self.ordinal: pl.Int32, **cols}
+        return cols
+
+
+def _cols(*specs: tuple[str, str, pl.DataType]) -> tuple[Column, ...]:
+    return tuple(Column(*spec) for spec in specs)
+
+
+RESULTS = Dataset(
+    "results",
+    _cols(
+        ("DriverNumber", "driver_number", pl.String),
+        ("BroadcastName", "broadcast_name", pl.String),
+        ("Abbreviation", "abbreviation", pl.String),
+        ("DriverId", "driver_id", pl.String),
+        ("TeamName", "team_name", pl.String),
+        ("TeamColor", "team_color", pl.String),
+        ("TeamId", "team_id", pl.String),
+        ("FirstName", "first_name", pl.String),
+        ("LastName", "last_name", pl.String),
+        ("FullName", "full_name", pl.String),
+        ("HeadshotUrl", "headshot_url", pl.String),
+        ("CountryCode", "country_code", pl.String),
+        ("Position", "position", pl.Int16),
+        ("ClassifiedPosition", "classified_position", pl.String),
+        ("GridPosition", "grid_position", pl.Int16),
+        ("Q1", "q1", DURATION),
+        ("Q2", "q2", DURATION),
+        ("Q3", "q3", DURATION),
+        ("Time", "time", DURATION),
+        ("Status", "status", pl.String),
+        ("Points", "points", pl.Float64),
+        ("Laps", "laps", pl.Int16),
+    ),
+    key=("driver_number",),
+)
+
+LAPS = Dataset(
+    "laps",
+    _cols(
+        ("Time", "time", DURATION),
+        ("Driver", "driver", pl.String),
+        ("DriverNumber", "driver_number", pl.String),
+        ("LapTime", "lap_time", DURATION),
+        ("LapNumber", "lap_number", pl.Int16),
+        ("Stint", "stint", pl.Int16),
+        ("PitOutTime", "pit_out_time", DURATION),
+        ("PitInTime", "pit_in_time", DURATION),
+        ("Sector1Time", "sector1_time", DURATION),
+        ("Sector2Time", "sector2_time", DURATION),
+        ("Sector3Time", "sector3_time", DURATION),
+        ("Sector1SessionTime", "sector1_session_time", DURATION),
+        ("Sector2SessionTime", "sector2_session_time", DURATION),
+        ("Sector3SessionTime", "sector3_session_time", DURATION),
+        ("SpeedI1", "speed_i1", pl.Float64),
+        ("SpeedI2", "speed_i2", pl.Float64),
+        ("SpeedFL", "speed_fl", pl.Float64),
+        ("SpeedST", "speed_st", pl.Float64),
+        ("IsPersonalBest", "is_personal_best", pl.Boolean),
+        ("Compound", "compound", pl.String),
+        ("TyreLife", "tyre_life", pl.Float64),
+        ("FreshTyre", "fresh_tyre", pl.Boolean),
+        ("Team", "team", pl.String),
+        ("LapStartTime", "lap_start_time", DURATION),
+        ("LapStartDate", "lap_start_date", TIMESTAMP),
+        ("TrackStatus", "track_status", pl.String),
+        ("Position", "position", pl.Int16),
+        ("Deleted", "deleted", pl.Boolean),
+        ("DeletedReason", "deleted_reason", pl.String),
+        ("FastF1Generated", "fastf1_generated", pl.Boolean),
+        ("IsAccurate", "is_accurate", pl.Boolean),
+    ),
+    key=("driver_number", "lap_number"),
+)
+
+WEATHER = Dataset(
+    "weather",
+    _cols(
+        ("Time", "session_time", DURATION),
+        ("AirTemp", "air_temp", pl.Float64),
+        ("Humidity", "humidity", pl.Float64),
+        ("Pressure", "pressure", pl.Float64),
+        ("Rainfall", "rainfall", pl.Boolean),
+        ("TrackTemp", "track_temp", pl.Float64),
+        ("WindDirection", "wind_direction", pl.Int16),
+        ("WindSpeed", "wind_speed", pl.Float64),
+    ),
+    key=("session_time",),
+)
+
+CAR_DATA = Dataset(
+    "car_data",
+    _cols(
+        ("DriverNumber", "driver_number", pl.String),
+        ("Date", "sampled_at", TIMESTAMP),
+        ("SessionTime", "session_time", DURATION),
+        ("RPM", "rpm", pl.Int32),
+        ("Speed", "speed", pl.Int16),
+        ("nGear", "n_gear", pl.Int16),
+        ("Throttle", "throttle", pl.Int16),
+        ("Brake", "brake", pl.Boolean),
+        ("DRS", "drs", pl.Int16),
+        ("Source", "source", pl.String),
+    ),
+    key=("driver_number", "sampled_at"),
+)
+
+POSITION_DATA = Dataset(
+    "position_data",
+    _cols(
+        ("DriverNumber", "driver_number", pl.String),
+        ("Date", "sampled_at", TIMESTAMP),
+        ("SessionTime", "session_time", DURATION),
+        ("Status", "status", pl.String),
+        ("X", "x", pl.Int32),
+        ("Y", "y", pl.Int32),
+        ("Z", "z", pl.Int32),
+        ("Source", "source", pl.String),
+    ),
+    key=("driver_number", "sampled_at"),
+)
+
+SESSION_STATUS = Dataset(
+    "session_status",
+    _cols(("Time", "session_time", DURATION), ("Status", "status", pl.String)),
+    key=("sequence_number",),
+    ordinal="sequence_number",
+)
+
+TRACK_STATUS = Dataset(
+    "track_status",
+    _cols(
+        ("Time", "session_time", DURATION),
+        ("Status", "status", pl.String),
+        ("Message", "message", pl.String),
+    ),
+    key=("sequence_number",),
+    ordinal="sequence_number",
+)
+
+RACE_CONTROL_MESSAGES = Dataset(
+    "race_control_messages",
+    _cols(
+        ("Time", "message_at", TIMESTAMP),
+        ("Category", "category", pl.String),
+        ("Message", "message", pl.String),
+        ("Status", "status", pl.String),
+        ("Flag", "flag", pl.String),
+        ("Scope", "scope", pl.String),
+        ("Sector", "sector", pl.Int16),
+        ("RacingNumber", "racing_number", pl.String),
+        ("Lap", "lap", pl.Int16),
+    ),
+    key=("sequence_number",),
+    ordinal="sequence_number",
+)
+
+SESSION_DATASETS: tuple[Dataset, ...] = (
+    RESULTS,
+    LAPS,
+    WEATHER,
+    CAR_DATA,
+    POSITION_DATA,
+    SESSION_STATUS,
+    TRACK_STATUS,
+    RACE_CONTROL_MESSAGES,
+)
+BY_NAME = {d.name: d for d in SESSION_DATASETS}
+
+# Lineage carried by every raw row.
+LINEAGE: dict[str, pl.DataType] = {
+    "_load_id": pl.String,
+    "_loaded_at": TIMESTAMP,
+    "session_id": pl.String,
+}
+
+# The season schedule, snapshotted on every run (one row per event / per session).
+EVENTS_SCHEMA: dict[str, pl.DataType] = {
+    "event_id": pl.String,
+    "season": pl.Int16,
+    "round_number": pl.Int16,
+    "event_name": pl.String,
+    "official_event_name": pl.String,
+    "country": pl.String,
+    "location": pl.String,
+    "event_format": pl.String,
+    "event_date": pl.Date,
+    "f1_api_support": pl.Boolean,
+}
+SESSIONS_SCHEMA: dict[str, pl.DataType] = {
+    "session_id": pl.String,
+    "event_id": pl.String,
+    "season": pl.Int16,
+    "round_number": pl.Int16,
+    "session_number": pl.Int16,
+    "session_type": pl.String,
+    "session_name": pl.String,
+    "starts_at": TIMESTAMP,
+    "utc_offset": DURATION,
+}

@@ -1,0 +1,1 @@
+"""Extract: FastF1 -> Polars frames. No database here."""

@@ -1,0 +1,1 @@
+"""Load: Polars frames -> append-only raw tables in PostgreSQL. No FastF1 here."""

@@ -1,0 +1,1 @@
+"""Transform: dbt builds the staged schema from raw."""
