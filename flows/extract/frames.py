@@ -53,8 +53,10 @@ def _cast(series: pd.Series, dtype: pl.DataType) -> pl.Series:
         if converted.dtype.time_zone is None:  # FastF1's naive timestamps are UTC
             converted = converted.dt.replace_time_zone("UTC")
         return converted.dt.convert_time_zone("UTC").cast(dtype)
-    if isinstance(dtype, pl.Duration) and converted.dtype not in (pl.Null,) and not isinstance(
-        converted.dtype, pl.Duration
+    if (
+        isinstance(dtype, pl.Duration)
+        and converted.dtype not in (pl.Null,)
+        and not isinstance(converted.dtype, pl.Duration)
     ):
         raise TypeError(f"expected durations, got {converted.dtype}")
     return converted.cast(dtype, strict=True)

@@ -1,0 +1,65 @@
+# The front door. `make help` lists the verbs; `make backfill YEAR=2018` and `make test` set
+# everything up themselves (a .venv from the locked dependencies in uv.lock).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+RUN := $(VENV)/bin/python -m flows.cli
+
+# Prefect runs without a server (ephemeral API) unless PREFECT_API_URL is set.
+export PREFECT_HOME ?= $(CURDIR)/.data/prefect
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export UV_LINK_MODE ?= copy
+
+YEAR ?=
+EVENTS ?=
+SESSIONS ?=
+FORCE ?=
+
+.PHONY: help install backfill test lint format db-url psql db-stop clean
+
+help: ## Show the available commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(VENV)/.installed ## Create .venv from the locked dependencies (idempotent)
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+backfill: install ## Load a season: make backfill YEAR=2018 [EVENTS=Monaco,Italian] [SESSIONS=Q,R] [FORCE=1]
+	@$(RUN) backfill --year "$(YEAR)" \
+		$(if $(EVENTS),--events "$(EVENTS)") \
+		$(if $(SESSIONS),--sessions "$(SESSIONS)") \
+		$(if $(filter 1 true yes,$(FORCE)),--force)
+
+test: install ## Run the whole test suite (starts its own PostgreSQL and Prefect)
+	$(VENV)/bin/python -m pytest
+
+lint: install ## ruff check + format check
+	$(VENV)/bin/ruff check flows tests
+	$(VENV)/bin/ruff format --check flows tests
+
+format: install ## Format the code
+	$(VENV)/bin/ruff format flows tests
+	$(VENV)/bin/ruff check --fix flows tests
+
+db-url: install ## Print the URL of the active database (embedded or DATABASE_URL)
+	@$(RUN) db-url
+
+psql: install ## Open psql on the active database
+	@$(RUN) psql
+
+db-stop: install ## Stop the embedded PostgreSQL (its data stays in .data/postgres)
+	@$(RUN) db-stop
+
+clean: ## Remove .venv and .tools (keeps .data: the database and FastF1 cache)
+	rm -rf $(VENV) .tools

@@ -1,0 +1,108 @@
+"""Command line behind the Makefile: `python -m flows.cli backfill --year 2018`, `db-url`.
+
+Bad input and unreachable services end with one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+
+from flows.config import get_settings
+from flows.database import connect, database_url, psql_path, redact, stop_embedded
+from flows.logs import configure_logging
+
+log = logging.getLogger("flows.cli")
+
+FIRST_SEASON = 1950
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        configure_logging(settings)
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear line, no traceback (LOG_LEVEL=DEBUG shows it)
+        log.debug("failed", exc_info=True)
+        print(f"error: {redact(str(exc)).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+
+
+def run_backfill(args: argparse.Namespace) -> int:
+    year = parse_year(args.year)
+    url = database_url()
+    with connect(url) as conn:  # fail fast, before the flow starts, if the database is down
+        conn.cursor().execute("select 1")
+    from flows.backfill import backfill
+
+    summary = backfill(
+        year=year, events=_split(args.events), sessions=_split(args.sessions), force=args.force
+    )
+    summary.print()
+    return 1 if summary.failed else 0
+
+
+def run_db_url(args: argparse.Namespace) -> int:
+    print(database_url())
+    return 0
+
+
+def run_psql(args: argparse.Namespace) -> int:
+    os.execv(psql_path(), [psql_path(), database_url()])
+
+
+def run_db_stop(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if settings.database_url is not None:
+        raise UsageError("DATABASE_URL is set: the embedded server is not in use")
+    stopped = stop_embedded(settings.embedded_pgdata)
+    print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+    return 0
+
+
+def parse_year(text: str) -> int:
+    latest = datetime.now(UTC).year + 1
+    try:
+        year = int(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"YEAR must be a season like 2018, not {text!r}") from None
+    if not FIRST_SEASON <= year <= latest:
+        raise UsageError(f"YEAR must be between {FIRST_SEASON} and {latest}, not {year}")
+    return year
+
+
+def _split(text: str | None) -> list[str] | None:
+    items = [part.strip() for part in (text or "").split(",") if part.strip()]
+    return items or None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flows.cli", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+    backfill = commands.add_parser("backfill", help="load a season and build staged")
+    backfill.add_argument("--year", required=True, help="season, e.g. 2018")
+    backfill.add_argument("--events", help="comma-separated rounds or event names")
+    backfill.add_argument("--sessions", help="comma-separated session types (FP1 Q R ...)")
+    backfill.add_argument("--force", action="store_true", help="reload complete sessions")
+    backfill.set_defaults(run=run_backfill)
+    db_url = commands.add_parser("db-url", help="print the active database URL")
+    db_url.set_defaults(run=run_db_url)
+    commands.add_parser("psql", help="open psql on the active database").set_defaults(run=run_psql)
+    stop = commands.add_parser("db-stop", help="stop the embedded PostgreSQL")
+    stop.set_defaults(run=run_db_stop)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

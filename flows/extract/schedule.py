@@ -1,0 +1,156 @@
+"""A season's schedule from FastF1 as `events` and `sessions` frames with stable ids."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import fastf1
+import pandas as pd
+import polars as pl
+
+from flows.datasets import EVENTS_SCHEMA, SESSIONS_SCHEMA
+
+# FastF1 session names -> our session_type. "Sprint Qualifying" is the sprint race itself in
+# the 2021 format ("sprint") and the sprint's qualifying from 2024 ("sprint_qualifying").
+_SESSION_TYPES = {
+    "Practice 1": "FP1",
+    "Practice 2": "FP2",
+    "Practice 3": "FP3",
+    "Qualifying": "Q",
+    "Sprint Shootout": "SS",
+    "Sprint": "S",
+    "Race": "R",
+}
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """Everything needed to find one session in FastF1 and in the database."""
+
+    season: int
+    round_number: int
+    event_id: str
+    event_name: str
+    session_id: str
+    session_type: str
+    session_name: str
+    starts_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.season} {self.event_name} {self.session_name}"
+
+
+class UnknownSessionError(ValueError):
+    """FastF1 named a session we do not know how to classify."""
+
+
+def slugify(text: str) -> str:
+    """'São Paulo Grand Prix' -> 'sao-paulo-grand-prix'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def make_event_id(season: int, event_name: str) -> str:
+    """Keyed on the event's name, never its round: rounds change when events are cancelled."""
+    return f"{season}-{slugify(event_name)}"
+
+
+def make_session_id(event_id: str, session_type: str) -> str:
+    return f"{event_id}-{session_type.lower()}"
+
+
+def session_type(session_name: str, event_format: str) -> str:
+    if session_name == "Sprint Qualifying":
+        return "S" if event_format == "sprint" else "SQ"
+    try:
+        return _SESSION_TYPES[session_name]
+    except KeyError:
+        raise UnknownSessionError(f"unknown FastF1 session name {session_name!r}") from None
+
+
+def fetch_schedule(season: int) -> pd.DataFrame:
+    """FastF1's event schedule without testing events (they have no championship sessions)."""
+    return fastf1.get_event_schedule(season, include_testing=False)
+
+
+def schedule_frames(schedule: pd.DataFrame, season: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split FastF1's wide schedule into one row per event and one row per session."""
+    events, sessions = [], []
+    for _, event in schedule.iterrows():
+        if not event.get("EventName") or int(event["RoundNumber"]) < 1:
+            continue
+        event_id = make_event_id(season, event["EventName"])
+        events.append(_event_row(event, season, event_id))
+        for number in range(1, 6):
+            name = event.get(f"Session{number}")
+            if not isinstance(name, str) or not name:
+                continue
+            stype = session_type(name, event["EventFormat"])
+            sessions.append(
+                {
+                    "session_id": make_session_id(event_id, stype),
+                    "event_id": event_id,
+                    "season": season,
+                    "round_number": int(event["RoundNumber"]),
+                    "session_number": number,
+                    "session_type": stype,
+                    "session_name": name,
+                    "starts_at": _utc(event.get(f"Session{number}DateUtc")),
+                    "utc_offset": _offset(event.get(f"Session{number}Date")),
+                }
+            )
+    return (
+        pl.DataFrame(events, schema=EVENTS_SCHEMA, orient="row"),
+        pl.DataFrame(sessions, schema=SESSIONS_SCHEMA, orient="row"),
+    )
+
+
+def session_refs(events: pl.DataFrame, sessions: pl.DataFrame) -> list[SessionRef]:
+    names = dict(zip(events["event_id"], events["event_name"], strict=True))
+    return [
+        SessionRef(
+            season=row["season"],
+            round_number=row["round_number"],
+            event_id=row["event_id"],
+            event_name=names[row["event_id"]],
+            session_id=row["session_id"],
+            session_type=row["session_type"],
+            session_name=row["session_name"],
+            starts_at=row["starts_at"],
+        )
+        for row in sessions.iter_rows(named=True)
+    ]
+
+
+def _event_row(event: pd.Series, season: int, event_id: str) -> dict:
+    event_date = event.get("EventDate")
+    return {
+        "event_id": event_id,
+        "season": season,
+        "round_number": int(event["RoundNumber"]),
+        "event_name": event["EventName"],
+        "official_event_name": event.get("OfficialEventName") or None,
+        "country": event.get("Country") or None,
+        "location": event.get("Location") or None,
+        "event_format": event.get("EventFormat") or None,
+        "event_date": None if pd.isna(event_date) else pd.Timestamp(event_date).date(),
+        "f1_api_support": bool(event.get("F1ApiSupport", False)),
+    }
+
+
+def _utc(value: object) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _offset(value: object) -> timedelta | None:
+    if value is None or not isinstance(value, (pd.Timestamp, datetime)) or pd.isna(value):
+        return None
+    return value.utcoffset()

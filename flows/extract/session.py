@@ -1,0 +1,119 @@
+"""Load one session with FastF1 and turn each of its datasets into a Polars frame, or None.
+
+FastF1's ``Session.load()`` never fails on a missing stream: it logs a warning and leaves
+the data absent. Each dataset is therefore checked here and reported *unavailable* (frame
+``None``) rather than as an empty success; FastF1's warnings are kept with the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import fastf1
+import pandas as pd
+import polars as pl
+from fastf1.core import DataNotLoadedError
+
+from flows import datasets as ds
+from flows.extract.frames import to_polars
+from flows.extract.schedule import SessionRef
+
+
+@dataclass
+class SessionExtract:
+    """What FastF1 gave for one session: a frame per available dataset, None otherwise."""
+
+    ref: SessionRef
+    frames: dict[str, pl.DataFrame | None]
+    warnings: list[str] = field(default_factory=list)
+    fastf1_version: str = fastf1.__version__
+
+    def detail(self, dataset: str) -> str | None:
+        """FastF1's warnings that concern ``dataset`` (for unavailable ones)."""
+        words = _WARNING_WORDS[dataset]
+        hits = [w for w in self.warnings if any(word in w.lower() for word in words)]
+        return "; ".join(dict.fromkeys(hits)) or None
+
+
+_WARNING_WORDS = {
+    "results": ("result", "driver list", "session info"),
+    "laps": ("timing data", "lap", "session info"),
+    "weather": ("weather",),
+    "car_data": ("car telemetry", "car data", "telemetry"),
+    "position_data": ("position data", "telemetry"),
+    "session_status": ("session status",),
+    "track_status": ("track status",),
+    "race_control_messages": ("race control",),
+}
+
+
+def extract_session(ref: SessionRef) -> SessionExtract:
+    """Load ``ref`` with FastF1 (all datasets) and convert what it provides."""
+    session = fastf1.get_event(ref.season, ref.round_number).get_session(ref.session_name)
+    with captured_fastf1_warnings() as warnings:
+        session.load(laps=True, telemetry=True, weather=True, messages=True)
+    return SessionExtract(ref=ref, frames=session_frames(session), warnings=warnings)
+
+
+def session_frames(session) -> dict[str, pl.DataFrame | None]:
+    """Every session dataset of a loaded FastF1 session, None where it is absent or empty."""
+    getters: dict[str, Callable[[], pd.DataFrame | None]] = {
+        "results": lambda: session.results,
+        "laps": lambda: session.laps,
+        "weather": lambda: session.weather_data,
+        "car_data": lambda: telemetry_frame(session.car_data),
+        "position_data": lambda: telemetry_frame(session.pos_data),
+        "session_status": lambda: session.session_status,
+        "track_status": lambda: session.track_status,
+        "race_control_messages": lambda: session.race_control_messages,
+    }
+    frames: dict[str, pl.DataFrame | None] = {}
+    for name, get in getters.items():
+        try:
+            frame = get()
+        except DataNotLoadedError:
+            frame = None
+        frames[name] = (
+            None if frame is None or len(frame) == 0 else to_polars(frame, ds.BY_NAME[name])
+        )
+    return frames
+
+
+def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
+    """FastF1 keeps telemetry as {driver number: frame}; stack it with a DriverNumber column."""
+    if not per_driver:
+        return None
+    parts = [
+        pd.DataFrame(frame).assign(DriverNumber=str(driver))
+        for driver, frame in per_driver.items()
+        if len(frame)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+@contextmanager
+def captured_fastf1_warnings() -> Iterator[list[str]]:
+    """Collect the warnings FastF1 logs in this thread (other threads load other sessions)."""
+    messages: list[str] = []
+    handler = _ThreadHandler(threading.get_ident(), messages)
+    logger = logging.getLogger("fastf1")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
+class _ThreadHandler(logging.Handler):
+    def __init__(self, thread_id: int, sink: list[str]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.thread_id = thread_id
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread_id:
+            self.sink.append(record.getMessage())

@@ -1,0 +1,58 @@
+"""The load manifest: one row per (load, dataset) saying what a load attempt found and wrote."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import polars as pl
+
+from flows.load.raw_tables import MANIFEST, MANIFEST_SCHEMA, SCHEMA
+
+LOADED, UNAVAILABLE, FAILED = "loaded", "unavailable", "failed"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    load_id: str
+    season: int
+    event_id: str | None
+    session_id: str | None
+    dataset: str
+    status: str
+    row_count: int
+    detail: str | None
+    fastf1_version: str
+    started_at: datetime
+    finished_at: datetime
+
+
+def manifest_frame(entries: list[ManifestEntry]) -> pl.DataFrame:
+    return pl.DataFrame([asdict(e) for e in entries], schema=MANIFEST_SCHEMA, orient="row")
+
+
+# A session is complete when its latest load got results and nothing failed: such a session is
+# skipped by later runs unless forced. Streams FastF1 does not publish stay unavailable.
+_COMPLETE_SQL = f"""
+with latest as (
+    select distinct on (session_id) session_id, load_id
+    from {SCHEMA}.{MANIFEST}
+    where season = $1 and session_id is not null
+    order by session_id, finished_at desc
+)
+select latest.session_id
+from latest
+join {SCHEMA}.{MANIFEST} m using (session_id, load_id)
+group by latest.session_id
+having bool_or(m.dataset = 'results' and m.status = '{LOADED}')
+   and not bool_or(m.status = '{FAILED}')
+"""
+
+
+def complete_sessions(cursor, season: int) -> set[str]:
+    cursor.execute(_COMPLETE_SQL, parameters=(season,))
+    return {row[0] for row in cursor.fetchall()}
+
+
+def is_complete(cursor, season: int, session_id: str) -> bool:
+    return session_id in complete_sessions(cursor, season)

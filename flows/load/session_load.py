@@ -1,0 +1,133 @@
+"""Write one session's load (all datasets + manifest) as a single transaction, and the schedule."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import fastf1
+import polars as pl
+
+from flows.datasets import SESSION_DATASETS
+from flows.extract.schedule import SessionRef
+from flows.extract.session import SessionExtract
+from flows.load.ingest import ingest, with_lineage
+from flows.load.manifest import (
+    FAILED,
+    LOADED,
+    UNAVAILABLE,
+    ManifestEntry,
+    manifest_frame,
+)
+from flows.load.raw_tables import MANIFEST
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def session_lock(conn, session_id: str) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock on the session: concurrent runs load it once."""
+    cursor = conn.cursor()
+    cursor.execute("select pg_advisory_lock(hashtextextended($1, 0))", parameters=(session_id,))
+    conn.commit()
+    try:
+        yield
+    finally:
+        cursor.execute(
+            "select pg_advisory_unlock(hashtextextended($1, 0))", parameters=(session_id,)
+        )
+        conn.commit()
+
+
+def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[ManifestEntry]:
+    """All datasets of one load and their manifest rows become visible together, or none do."""
+    ref = extract.ref
+    load_id, loaded_at = str(uuid.uuid4()), now()
+    cursor = conn.cursor()
+    entries = []
+    try:
+        for name, frame in extract.frames.items():
+            if frame is None:
+                rows, status, detail = 0, UNAVAILABLE, extract.detail(name)
+            else:
+                rows = ingest(cursor, name, with_lineage(frame, load_id, loaded_at, ref.session_id))
+                status, detail = LOADED, None
+            entries.append(
+                _entry(ref, load_id, name, status, rows, detail, started_at, extract.fastf1_version)
+            )
+        ingest(cursor, MANIFEST, manifest_frame(entries))
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return entries
+
+
+def write_failure(conn, ref: SessionRef, error: str, started_at: datetime) -> list[ManifestEntry]:
+    """Record a failed attempt for every dataset of the session, with the reason."""
+    load_id = str(uuid.uuid4())
+    entries = [
+        _entry(ref, load_id, d.name, FAILED, 0, error, started_at, fastf1.__version__)
+        for d in SESSION_DATASETS
+    ]
+    cursor = conn.cursor()
+    ingest(cursor, MANIFEST, manifest_frame(entries))
+    conn.commit()
+    return entries
+
+
+def write_schedule(conn, season: int, events: pl.DataFrame, sessions: pl.DataFrame) -> str:
+    """Snapshot the season's schedule into raw.events / raw.sessions (one transaction)."""
+    load_id, loaded_at = str(uuid.uuid4()), now()
+    cursor = conn.cursor()
+    try:
+        for table, frame in (("events", events), ("sessions", sessions)):
+            ingest(cursor, table, with_lineage(frame, load_id, loaded_at))
+        entry = ManifestEntry(
+            load_id,
+            season,
+            None,
+            None,
+            "schedule",
+            LOADED,
+            events.height + sessions.height,
+            None,
+            fastf1.__version__,
+            loaded_at,
+            now(),
+        )
+        ingest(cursor, MANIFEST, manifest_frame([entry]))
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return load_id
+
+
+def _entry(
+    ref: SessionRef,
+    load_id: str,
+    dataset: str,
+    status: str,
+    rows: int,
+    detail: str | None,
+    started_at: datetime,
+    version: str,
+) -> ManifestEntry:
+    return ManifestEntry(
+        load_id,
+        ref.season,
+        ref.event_id,
+        ref.session_id,
+        dataset,
+        status,
+        rows,
+        detail,
+        version,
+        started_at,
+        now(),
+    )

@@ -1,0 +1,30 @@
+"""Which failures are worth retrying (network, rate limits), and how long to wait."""
+
+from __future__ import annotations
+
+import requests
+from fastf1.exceptions import RateLimitExceededError
+
+# Back-off between attempts, in seconds. FastF1 allows 500 calls/hour: a rate-limited run
+# waits long enough for the window to move on.
+RETRY_DELAYS = [30, 120, 600]
+
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """Network trouble or a rate limit: the same call can succeed later."""
+    if isinstance(exc, RateLimitExceededError | requests.ConnectionError | requests.Timeout):
+        return True
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return exc.response.status_code in _TRANSIENT_STATUS
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
+def is_transient(task, task_run, state) -> bool:
+    """Prefect retry condition: retry only transient errors."""
+    try:
+        state.result(raise_on_failure=True)
+    except BaseException as exc:  # the task's exception, re-raised by Prefect
+        return is_transient_error(exc)
+    return False

@@ -1,0 +1,43 @@
+"""Run dbt in-process (dbt's programmatic runner) against the active database."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flows.config import DBT_PROJECT_DIR
+from flows.database import dbt_env
+
+# dbt cannot run two invocations in one process at the same time.
+_DBT_LOCK = threading.Lock()
+
+
+class DbtError(RuntimeError):
+    """dbt finished with errors (failing models or tests)."""
+
+
+def run_dbt(url: str, *args: str) -> list[str]:
+    """Invoke ``dbt <args>`` on the project; returns one line per node, raises on failure."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env(url))
+    quiet = logging.getLogger().getEffectiveLevel() > logging.DEBUG
+    argv = [
+        *args,
+        *("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
+        *(("--log-level", "warn") if quiet else ()),  # the full log stays in dbt_project/logs
+    ]
+    with _DBT_LOCK:
+        result = dbtRunner().invoke(argv)
+    lines = [f"{r.node.name}: {r.status}" for r in (getattr(result.result, "results", None) or [])]
+    if not result.success:
+        failing = [line for line in lines if line.rsplit(": ", 1)[-1] in ("error", "fail")]
+        reason = "; ".join(failing) or str(result.exception or "see the dbt log above")
+        raise DbtError(f"dbt {args[0]} failed: {reason}")
+    return lines
+
+
+def build_staged(url: str) -> list[str]:
+    """`dbt build`: the staged tables and their tests."""
+    return run_dbt(url, "build")
