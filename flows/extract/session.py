@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import fastf1
 import pandas as pd
 import polars as pl
-from fastf1.core import DataNotLoadedError
+from fastf1.exceptions import DataNotLoadedError
 
 from flows import datasets as ds
 from flows.extract.frames import to_polars

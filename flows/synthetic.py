@@ -1,0 +1,190 @@
+"""Deterministic synthetic sessions shaped like FastF1's frames, at real rates and sizes.
+
+Used by the tests (tiny) and the benchmark (a season). Car data and position are sampled
+about 4 times a second per car, as F1's live timing publishes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from flows import datasets as ds
+from flows.extract.frames import to_polars
+from flows.extract.session import telemetry_frame
+
+TELEMETRY_HZ = 4
+COMPOUNDS = np.array(["SOFT", "MEDIUM", "HARD"])
+
+
+def synthetic_session(
+    seed: int,
+    start: datetime,
+    drivers: int = 20,
+    laps: int = 50,
+    lap_seconds: float = 90.0,
+) -> dict[str, pd.DataFrame]:
+    """FastF1-shaped frames of one session (telemetry as {driver: frame}, like FastF1)."""
+    rng = np.random.default_rng(seed)
+    numbers = [str(n) for n in range(1, drivers + 1)]
+    t0 = (
+        pd.Timestamp(start).tz_localize(None) if pd.Timestamp(start).tzinfo else pd.Timestamp(start)
+    )
+    duration = laps * lap_seconds
+    return {
+        "results": _results(rng, numbers),
+        "laps": _laps(rng, numbers, laps, lap_seconds, t0),
+        "weather": _weather(rng, duration),
+        "car_data": {n: _car(rng, duration, t0) for n in numbers},
+        "position_data": {n: _position(rng, duration, t0) for n in numbers},
+        "session_status": pd.DataFrame(
+            {
+                "Time": pd.to_timedelta([0, 60, duration + 60], unit="s"),
+                "Status": ["Inactive", "Started", "Finished"],
+            }
+        ),
+        "track_status": pd.DataFrame(
+            {
+                "Time": pd.to_timedelta([0, duration / 2], unit="s"),
+                "Status": ["1", "2"],
+                "Message": ["AllClear", "Yellow"],
+            }
+        ),
+        "race_control_messages": pd.DataFrame(
+            {
+                "Time": [t0, t0 + pd.Timedelta(seconds=duration / 2)],
+                "Category": ["Flag", "Flag"],
+                "Message": ["GREEN LIGHT - PIT EXIT OPEN", "YELLOW IN TRACK SECTOR 3"],
+                "Status": [None, None],
+                "Flag": ["GREEN", "YELLOW"],
+                "Scope": ["Track", "Sector"],
+                "Sector": [np.nan, 3.0],
+                "RacingNumber": [None, None],
+                "Lap": [None, 7],
+            }
+        ),
+    }
+
+
+def synthetic_frames(seed: int, start: datetime, **sizes) -> dict[str, pl.DataFrame]:
+    """The same session converted to the raw schema, as the extract step would."""
+    frames = synthetic_session(seed, start, **sizes)
+    for name in ("car_data", "position_data"):
+        frames[name] = telemetry_frame(frames[name])
+    return {name: to_polars(frame, ds.BY_NAME[name]) for name, frame in frames.items()}
+
+
+def _results(rng: np.random.Generator, numbers: list[str]) -> pd.DataFrame:
+    order = rng.permutation(len(numbers))
+    n = len(numbers)
+    return pd.DataFrame(
+        {
+            "DriverNumber": numbers,
+            "Abbreviation": [f"D{int(x):02d}" for x in numbers],
+            "TeamName": [f"Team {i // 2 + 1}" for i in range(n)],
+            "FullName": [f"Driver {x}" for x in numbers],
+            "Position": (order + 1).astype(float),
+            "ClassifiedPosition": [str(p + 1) for p in order],
+            "GridPosition": (rng.permutation(n) + 1).astype(float),
+            "Time": pd.to_timedelta(rng.uniform(5000, 5400, n), unit="s"),
+            "Status": ["Finished"] * n,
+            "Points": np.where(
+                order < 10, np.array([25, 18, 15, 12, 10, 8, 6, 4, 2, 1])[np.minimum(order, 9)], 0
+            ).astype(float),
+            "Laps": np.full(n, 50.0),
+        }
+    )
+
+
+def _laps(rng, numbers, laps, lap_seconds, t0) -> pd.DataFrame:
+    n = len(numbers) * laps
+    lap_time = rng.normal(lap_seconds, 1.5, n)
+    driver = np.repeat(numbers, laps)
+    lap_number = np.tile(np.arange(1, laps + 1), len(numbers)).astype(float)
+    end = np.cumsum(lap_time.reshape(len(numbers), laps), axis=1).ravel()
+    sectors = lap_time[:, None] * np.array([0.3, 0.4, 0.3])
+    return pd.DataFrame(
+        {
+            "Time": pd.to_timedelta(end, unit="s"),
+            "Driver": [f"D{int(x):02d}" for x in driver],
+            "DriverNumber": driver,
+            "LapTime": pd.to_timedelta(lap_time, unit="s"),
+            "LapNumber": lap_number,
+            "Stint": np.ceil(lap_number / 20),
+            "Sector1Time": pd.to_timedelta(sectors[:, 0], unit="s"),
+            "Sector2Time": pd.to_timedelta(sectors[:, 1], unit="s"),
+            "Sector3Time": pd.to_timedelta(sectors[:, 2], unit="s"),
+            "SpeedST": rng.uniform(290, 340, n),
+            "IsPersonalBest": rng.random(n) < 0.1,
+            "Compound": COMPOUNDS[(lap_number // 20).astype(int) % 3],
+            "TyreLife": (lap_number - 1) % 20 + 1,
+            "FreshTyre": np.ones(n, dtype=bool),
+            "LapStartDate": t0 + pd.to_timedelta(end - lap_time, unit="s"),
+            "TrackStatus": ["1"] * n,
+            "Position": rng.integers(1, len(numbers) + 1, n).astype(float),
+            "Deleted": np.zeros(n, dtype=bool),
+            "IsAccurate": np.ones(n, dtype=bool),
+        }
+    )
+
+
+def _weather(rng, duration: float) -> pd.DataFrame:
+    minutes = int(duration // 60) + 1
+    return pd.DataFrame(
+        {
+            "Time": pd.to_timedelta(np.arange(minutes) * 60.0 + 13.9, unit="s"),
+            "AirTemp": rng.normal(24, 1, minutes),
+            "Humidity": rng.uniform(40, 60, minutes),
+            "Pressure": rng.normal(1010, 2, minutes),
+            "Rainfall": np.zeros(minutes, dtype=bool),
+            "TrackTemp": rng.normal(38, 2, minutes),
+            "WindDirection": rng.integers(0, 360, minutes),
+            "WindSpeed": rng.uniform(0, 4, minutes),
+        }
+    )
+
+
+def _samples(rng, duration: float) -> np.ndarray:
+    count = int(duration * TELEMETRY_HZ)
+    jitter = rng.uniform(-0.02, 0.02, count)
+    return np.arange(count) / TELEMETRY_HZ + 0.05 + jitter
+
+
+def _car(rng, duration: float, t0) -> pd.DataFrame:
+    seconds = _samples(rng, duration)
+    n = len(seconds)
+    return pd.DataFrame(
+        {
+            "Date": t0 + pd.to_timedelta(seconds, unit="s"),
+            "SessionTime": pd.to_timedelta(seconds, unit="s"),
+            "Time": pd.to_timedelta(seconds, unit="s"),
+            "RPM": rng.integers(8000, 12500, n).astype(float),
+            "Speed": rng.integers(80, 340, n).astype(float),
+            "nGear": rng.integers(1, 9, n),
+            "Throttle": rng.integers(0, 101, n).astype(float),
+            "Brake": rng.random(n) < 0.2,
+            "DRS": rng.choice([0, 1, 8, 10, 12, 14], n),
+            "Source": "car",
+        }
+    )
+
+
+def _position(rng, duration: float, t0) -> pd.DataFrame:
+    seconds = _samples(rng, duration)
+    n = len(seconds)
+    angle = seconds / 90.0 * 2 * np.pi
+    return pd.DataFrame(
+        {
+            "Date": t0 + pd.to_timedelta(seconds, unit="s"),
+            "SessionTime": pd.to_timedelta(seconds, unit="s"),
+            "Time": pd.to_timedelta(seconds, unit="s"),
+            "Status": "OnTrack",
+            "X": np.round(5000 * np.cos(angle)),
+            "Y": np.round(3000 * np.sin(angle)),
+            "Z": rng.integers(-200, 200, n).astype(float),
+            "Source": "pos",
+        }
+    )

