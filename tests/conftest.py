@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from flows.config import PROJECT_DIR, get_settings  # noqa: E402
+from flows.config import PROJECT_DIR, get_settings
 
 SHARED_DIR = Path(os.environ.get("F1_SHARED_DIR", PROJECT_DIR.parent / "shared"))
 FROZEN_HTTP_CACHE = SHARED_DIR / "fastf1-frozen" / "http_cache"
@@ -39,7 +39,8 @@ def frozen_cache_dir(tmp_path_factory) -> Path:
     cache = tmp_path_factory.mktemp("fastf1-cache")
     subprocess.run(
         [sys.executable, str(MAKE_CACHE_TOOL), str(FROZEN_HTTP_CACHE), str(cache)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return cache
 

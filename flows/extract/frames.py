@@ -40,25 +40,25 @@ def _convert(series: pd.Series, dtype: pl.DataType, label: str) -> pl.Series:
 
 
 def _cast(series: pd.Series, dtype: pl.DataType) -> pl.Series:
+    if series.isna().all():  # nothing to convert (also untyped object columns)
+        return pl.Series(values=[None] * len(series), dtype=dtype)
     if dtype == pl.String:
         return _to_string(series)
     if series.dtype == object and (dtype.is_numeric() or dtype == pl.Boolean):
         series = _object_to_numeric(series, dtype)
     converted = pl.from_pandas(series, nan_to_null=True)
     if isinstance(dtype, pl.Datetime):
-        if converted.dtype == pl.Null:
-            return converted.cast(dtype)
         if not isinstance(converted.dtype, pl.Datetime):
             raise TypeError(f"expected datetimes, got {converted.dtype}")
         if converted.dtype.time_zone is None:  # FastF1's naive timestamps are UTC
             converted = converted.dt.replace_time_zone("UTC")
         return converted.dt.convert_time_zone("UTC").cast(dtype)
-    if (
-        isinstance(dtype, pl.Duration)
-        and converted.dtype not in (pl.Null,)
-        and not isinstance(converted.dtype, pl.Duration)
-    ):
+    if isinstance(dtype, pl.Duration) and not isinstance(converted.dtype, pl.Duration):
         raise TypeError(f"expected durations, got {converted.dtype}")
+    if dtype.is_integer() and converted.dtype.is_float():
+        fractional = converted.drop_nulls()
+        if (fractional != fractional.round()).any():
+            raise TypeError("fractional values would be truncated")
     return converted.cast(dtype, strict=True)
 
 

