@@ -15,7 +15,7 @@ from flows.database import connect, database_url
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import extract_session
-from flows.load.manifest import is_complete
+from flows.load.manifest import has_attempts, is_complete
 from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
 from flows.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
@@ -58,11 +58,15 @@ def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
     configure_fastf1(get_settings())
     started, clock = datetime.now(UTC), time.monotonic()
     with connect(database_url()) as conn, session_lock(conn, ref.session_id):
-        if not force and is_complete(conn.cursor(), ref.season, ref.session_id):
+        cursor = conn.cursor()
+        if not force and is_complete(cursor, ref.season, ref.session_id):
             log.info("%s: already complete, skipped", ref.label)
             return SessionOutcome(ref, SKIPPED)
+        fresh = not get_settings().fastf1_offline and (
+            force or has_attempts(cursor, ref.session_id)
+        )
         try:
-            entries = write_session(conn, extract_session(ref), started)
+            entries = write_session(conn, extract_session(ref, fresh=fresh), started)
         except Exception as exc:
             if is_transient_error(exc) and not _last_attempt():
                 raise  # Prefect retries it after a back-off
@@ -85,10 +89,10 @@ def backfill(
     sessions: list[str] | None = None,
     force: bool = False,
 ) -> RunSummary:
-    """Load every held session of ``year`` (or the chosen events/sessions), then build staged."""
+    """Load every session of ``year`` that has ended (or the chosen ones), then build staged."""
     refs = select_sessions(load_schedule(year), events, sessions)
     now = datetime.now(UTC)
-    held = [r for r in refs if r.starts_at is None or r.starts_at <= now]
+    held = [r for r in refs if r.ends_at is None or r.ends_at <= now]
     futures = [load_session.submit(ref, force) for ref in held]
     outcomes = [f.result() for f in futures]
     outcomes += [SessionOutcome(r, NOT_YET_HELD) for r in refs if r not in held]

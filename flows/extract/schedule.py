@@ -26,6 +26,19 @@ _SESSION_TYPES = {
 }
 
 
+# Scheduled length of each session type (races can overrun; the sync flow allows for that).
+SESSION_LENGTH = {
+    "FP1": timedelta(minutes=60),
+    "FP2": timedelta(minutes=60),
+    "FP3": timedelta(minutes=60),
+    "Q": timedelta(minutes=60),
+    "SQ": timedelta(minutes=45),
+    "SS": timedelta(minutes=45),
+    "S": timedelta(minutes=60),
+    "R": timedelta(minutes=120),
+}
+
+
 @dataclass(frozen=True)
 class SessionRef:
     """Everything needed to find one session in FastF1 and in the database."""
@@ -38,6 +51,13 @@ class SessionRef:
     session_type: str
     session_name: str
     starts_at: datetime | None
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When the session is scheduled to end (None when its start is unknown)."""
+        return (
+            None if self.starts_at is None else self.starts_at + SESSION_LENGTH[self.session_type]
+        )
 
     @property
     def label(self) -> str:

@@ -19,6 +19,7 @@ import polars as pl
 from fastf1.exceptions import DataNotLoadedError
 
 from flows import datasets as ds
+from flows.extract.cache import forget_parsed_session
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef
 
@@ -51,12 +52,41 @@ _WARNING_WORDS = {
 }
 
 
-def extract_session(ref: SessionRef) -> SessionExtract:
-    """Load ``ref`` with FastF1 (all datasets) and convert what it provides."""
+def extract_session(ref: SessionRef, fresh: bool = False) -> SessionExtract:
+    """Load ``ref`` with FastF1 (all datasets) and convert what it provides.
+
+    ``fresh`` re-parses the session instead of reusing FastF1's parsed cache (a retry of a
+    session that was incomplete last time).
+    """
     session = fastf1.get_event(ref.season, ref.round_number).get_session(ref.session_name)
+    if fresh:
+        forget_parsed_session(session.api_path)
     with captured_fastf1_warnings() as warnings:
         session.load(laps=True, telemetry=True, weather=True, messages=True)
-    return SessionExtract(ref=ref, frames=session_frames(session), warnings=warnings)
+    frames = session_frames(session)
+    if is_driver_list_only(frames):
+        frames["results"] = None
+        warnings.append(_DRIVER_LIST_ONLY)
+    return SessionExtract(ref=ref, frames=frames, warnings=warnings)
+
+
+_DRIVER_LIST_ONLY = (
+    "results unavailable: FastF1 had no timing data and no classification for this session, "
+    "only a driver list taken from another session of the event"
+)
+
+
+def is_driver_list_only(frames: dict[str, pl.DataFrame | None]) -> bool:
+    """No live-timing stream and no classified position: FastF1 fell back to a driver list.
+
+    Practice results never have positions, but a real practice session has timing streams;
+    pre-2018 results have no timing streams, but they have positions.
+    """
+    results = frames.get("results")
+    if results is None:
+        return False
+    streams = [frame for name, frame in frames.items() if name != "results"]
+    return all(f is None for f in streams) and results["position"].null_count() == results.height
 
 
 def session_frames(session) -> dict[str, pl.DataFrame | None]:

@@ -56,3 +56,12 @@ def complete_sessions(cursor, season: int) -> set[str]:
 
 def is_complete(cursor, season: int, session_id: str) -> bool:
     return session_id in complete_sessions(cursor, season)
+
+
+def has_attempts(cursor, session_id: str) -> bool:
+    """Whether any earlier run tried this session."""
+    cursor.execute(
+        f"select exists (select 1 from {SCHEMA}.{MANIFEST} where session_id = $1)",
+        parameters=(session_id,),
+    )
+    return bool(cursor.fetchone()[0])

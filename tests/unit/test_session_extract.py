@@ -10,7 +10,12 @@ import pytest
 
 from flows import datasets as ds
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
-from flows.extract.session import SessionExtract, captured_fastf1_warnings, extract_session
+from flows.extract.session import (
+    SessionExtract,
+    captured_fastf1_warnings,
+    extract_session,
+    is_driver_list_only,
+)
 
 TELEMETRY = ("car_data", "position_data")
 
@@ -134,3 +139,24 @@ def test_nothing_is_captured_after_the_block_ends():
     logging.getLogger("fastf1.core").warning("Failed to load race control messages!")
 
     assert captured == []
+
+
+@pytest.mark.replay
+def test_unrecorded_practice_with_only_a_fallback_driver_list_is_unavailable(offline_fastf1):
+    # FastF1 builds a driver list for 2020 Belgian FP1 from the (recorded) race's Ergast
+    # results, with no timing data and no positions: that is not this session's data.
+    extract = extract_session(recorded_ref(2020, "Belgian Grand Prix", "FP1"))
+
+    assert all(frame is None for frame in extract.frames.values())
+    assert "driver list" in extract.detail("results")
+
+
+def test_results_without_positions_count_when_timing_streams_exist():
+    results = pl.DataFrame({"position": [None, None]}, schema={"position": pl.Int16})
+    laps = pl.DataFrame({"lap_number": [1]})
+    frames = {name: None for name in ds.BY_NAME} | {"results": results}
+
+    assert is_driver_list_only(frames)
+    assert not is_driver_list_only(frames | {"laps": laps})
+    positioned = pl.DataFrame({"position": [1, 2]}, schema={"position": pl.Int16})
+    assert not is_driver_list_only(frames | {"results": positioned})  # pre-2018: Ergast only
