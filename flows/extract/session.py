@@ -33,12 +33,25 @@ class SessionExtract:
     warnings: list[str] = field(default_factory=list)
     fastf1_version: str = fastf1.__version__
 
+    @property
+    def complete(self) -> bool:
+        """Results are final: classified positions are present (practice has none: its results
+        are the driver list). Until then, later runs try the session again."""
+        results = self.frames.get("results")
+        if results is None:
+            return False
+        return (
+            self.ref.session_type in PRACTICE or results["position"].null_count() < results.height
+        )
+
     def detail(self, dataset: str) -> str | None:
         """FastF1's warnings that concern ``dataset`` (for unavailable ones)."""
         words = _WARNING_WORDS[dataset]
         hits = [w for w in self.warnings if any(word in w.lower() for word in words)]
         return "; ".join(dict.fromkeys(hits)) or None
 
+
+PRACTICE = ("FP1", "FP2", "FP3")
 
 _WARNING_WORDS = {
     "results": ("result", "driver list", "session info"),

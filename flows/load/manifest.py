@@ -20,6 +20,7 @@ class ManifestEntry:
     session_id: str | None
     dataset: str
     status: str
+    complete: bool | None
     row_count: int
     detail: str | None
     fastf1_version: str
@@ -31,21 +32,17 @@ def manifest_frame(entries: list[ManifestEntry]) -> pl.DataFrame:
     return pl.DataFrame([asdict(e) for e in entries], schema=MANIFEST_SCHEMA, orient="row")
 
 
-# A session is complete when its latest load got results and nothing failed: such a session is
-# skipped by later runs unless forced. Streams FastF1 does not publish stay unavailable.
+# A session is complete when its latest load was marked complete (see
+# SessionExtract.complete): later runs skip it unless forced.
 _COMPLETE_SQL = f"""
-with latest as (
-    select distinct on (session_id) session_id, load_id
+select session_id
+from (
+    select distinct on (session_id) session_id, complete
     from {SCHEMA}.{MANIFEST}
     where season = $1 and session_id is not null
     order by session_id, finished_at desc
-)
-select latest.session_id
-from latest
-join {SCHEMA}.{MANIFEST} m using (session_id, load_id)
-group by latest.session_id
-having bool_or(m.dataset = 'results' and m.status = '{LOADED}')
-   and not bool_or(m.status = '{FAILED}')
+) as latest
+where complete
 """
 
 

@@ -17,6 +17,7 @@ MANIFEST_SCHEMA: dict[str, pl.DataType] = {
     "session_id": pl.String,
     "dataset": pl.String,
     "status": pl.String,  # loaded | unavailable | failed
+    "complete": pl.Boolean,  # the session's results are final: later runs skip it
     "row_count": pl.Int64,
     "detail": pl.String,
     "fastf1_version": pl.String,
@@ -54,6 +55,15 @@ def create_table_sql(table: str, schema: dict[str, pl.DataType]) -> str:
     return f"create table if not exists {SCHEMA}.{quote_ident(table)} (\n  {columns}\n)"
 
 
+def add_columns_sql(table: str, schema: dict[str, pl.DataType]) -> list[str]:
+    """Columns added to the specs after a table was created appear in it (idempotent)."""
+    return [
+        f"alter table {SCHEMA}.{quote_ident(table)} "
+        f"add column if not exists {quote_ident(name)} {pg_type(dtype)}"
+        for name, dtype in schema.items()
+    ]
+
+
 def raw_table_schemas() -> dict[str, dict[str, pl.DataType]]:
     """Every raw table and its columns, lineage first."""
     tables = {
@@ -71,6 +81,7 @@ def ddl_statements() -> list[str]:
     statements = [f"create schema if not exists {SCHEMA}"]
     for table, schema in raw_table_schemas().items():
         statements.append(create_table_sql(table, schema))
+        statements.extend(add_columns_sql(table, schema))
     statements.append(
         f"create index if not exists load_manifest_session_idx "
         f"on {SCHEMA}.{MANIFEST} (session_id, dataset, finished_at)"

@@ -57,7 +57,17 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
                 rows = ingest(cursor, name, with_lineage(frame, load_id, loaded_at, ref.session_id))
                 status, detail = LOADED, None
             entries.append(
-                _entry(ref, load_id, name, status, rows, detail, started_at, extract.fastf1_version)
+                _entry(
+                    ref,
+                    load_id,
+                    name,
+                    status,
+                    rows,
+                    detail,
+                    started_at,
+                    complete=extract.complete,
+                    version=extract.fastf1_version,
+                )
             )
         ingest(cursor, MANIFEST, manifest_frame(entries))
         conn.commit()
@@ -71,7 +81,7 @@ def write_failure(conn, ref: SessionRef, error: str, started_at: datetime) -> li
     """Record a failed attempt for every dataset of the session, with the reason."""
     load_id = str(uuid.uuid4())
     entries = [
-        _entry(ref, load_id, d.name, FAILED, 0, error, started_at, fastf1.__version__)
+        _entry(ref, load_id, d.name, FAILED, 0, error, started_at, complete=False)
         for d in SESSION_DATASETS
     ]
     cursor = conn.cursor()
@@ -88,17 +98,18 @@ def write_schedule(conn, season: int, events: pl.DataFrame, sessions: pl.DataFra
         for table, frame in (("events", events), ("sessions", sessions)):
             ingest(cursor, table, with_lineage(frame, load_id, loaded_at))
         entry = ManifestEntry(
-            load_id,
-            season,
-            None,
-            None,
-            "schedule",
-            LOADED,
-            events.height + sessions.height,
-            None,
-            fastf1.__version__,
-            loaded_at,
-            now(),
+            load_id=load_id,
+            season=season,
+            event_id=None,
+            session_id=None,
+            dataset="schedule",
+            status=LOADED,
+            complete=None,
+            row_count=events.height + sessions.height,
+            detail=None,
+            fastf1_version=fastf1.__version__,
+            started_at=loaded_at,
+            finished_at=now(),
         )
         ingest(cursor, MANIFEST, manifest_frame([entry]))
         conn.commit()
@@ -116,18 +127,21 @@ def _entry(
     rows: int,
     detail: str | None,
     started_at: datetime,
-    version: str,
+    *,
+    complete: bool,
+    version: str = fastf1.__version__,
 ) -> ManifestEntry:
     return ManifestEntry(
-        load_id,
-        ref.season,
-        ref.event_id,
-        ref.session_id,
-        dataset,
-        status,
-        rows,
-        detail,
-        version,
-        started_at,
-        now(),
+        load_id=load_id,
+        season=ref.season,
+        event_id=ref.event_id,
+        session_id=ref.session_id,
+        dataset=dataset,
+        status=status,
+        complete=complete,
+        row_count=rows,
+        detail=detail,
+        fastf1_version=version,
+        started_at=started_at,
+        finished_at=now(),
     )

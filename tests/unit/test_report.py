@@ -31,6 +31,7 @@ def entry(dataset: str, status: str, rows: int = 0, detail: str | None = None) -
         session_id=REF.session_id,
         dataset=dataset,
         status=status,
+        complete=status == LOADED,
         row_count=rows,
         detail=detail,
         fastf1_version="3.9.0",
