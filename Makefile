@@ -19,8 +19,13 @@ YEAR ?=
 EVENTS ?=
 SESSIONS ?=
 FORCE ?=
+AS_OF ?=
+SKIP_SCHEDULE ?=
+SKIP_RESULTS ?=
+POOL ?= f1
+yes = $(filter 1 true yes,$(1))
 
-.PHONY: help install backfill test lint format db-url psql db-stop clean
+.PHONY: help install backfill sync server deploy worker test lint format db-url psql db-stop clean
 
 help: ## Show the available commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,7 +44,22 @@ backfill: install ## Load a season: make backfill YEAR=2018 [EVENTS=Monaco,Itali
 	@$(RUN) backfill --year "$(YEAR)" \
 		$(if $(EVENTS),--events "$(EVENTS)") \
 		$(if $(SESSIONS),--sessions "$(SESSIONS)") \
-		$(if $(filter 1 true yes,$(FORCE)),--force)
+		$(if $(call yes,$(FORCE)),--force)
+
+sync: install ## Refresh schedule, poll results, statuses: make sync [YEAR=..] [AS_OF=..] [SKIP_SCHEDULE=1] [SKIP_RESULTS=1]
+	@$(RUN) sync $(if $(YEAR),--year "$(YEAR)") $(if $(AS_OF),--as-of "$(AS_OF)") \
+		$(if $(call yes,$(SKIP_SCHEDULE)),--skip-schedule) \
+		$(if $(call yes,$(SKIP_RESULTS)),--skip-results)
+
+server: install ## Start a local Prefect server (UI and API on http://127.0.0.1:4200)
+	$(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+
+deploy: install ## Register the deployments of prefect.yaml (needs PREFECT_API_URL or `make server`)
+	$(VENV)/bin/prefect work-pool create "$(POOL)" --type process --overwrite >/dev/null
+	$(VENV)/bin/prefect --no-prompt deploy --all
+
+worker: install ## Start a worker that runs the deployments' flow runs
+	$(VENV)/bin/prefect worker start --pool "$(POOL)"
 
 test: install ## Run the whole test suite (starts its own PostgreSQL and Prefect)
 	$(VENV)/bin/python -m pytest

@@ -41,9 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_backfill(args: argparse.Namespace) -> int:
     year = parse_year(args.year)
-    url = database_url()
-    with connect(url) as conn:  # fail fast, before the flow starts, if the database is down
-        conn.cursor().execute("select 1")
+    _check_database()
     from flows.backfill import backfill
 
     summary = backfill(
@@ -51,6 +49,35 @@ def run_backfill(args: argparse.Namespace) -> int:
     )
     summary.print()
     return 1 if summary.failed else 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    year = parse_year(args.year) if args.year else None
+    as_of = parse_as_of(args.as_of) if args.as_of else None
+    _check_database()
+    from flows.sync import sync
+
+    summary = sync(
+        year=year, skip_schedule=args.skip_schedule, skip_results=args.skip_results, as_of=as_of
+    )
+    summary.print()
+    return 1 if summary.failed else 0
+
+
+def parse_as_of(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"AS_OF must be an ISO timestamp like 2018-04-29T12:40:00Z, not {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _check_database() -> None:
+    """Fail fast, before a flow starts, when the database cannot be reached."""
+    with connect(database_url()) as conn:
+        conn.cursor().execute("select 1")
 
 
 def run_db_url(args: argparse.Namespace) -> int:
@@ -96,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--sessions", help="comma-separated session types (FP1 Q R ...)")
     backfill.add_argument("--force", action="store_true", help="reload complete sessions")
     backfill.set_defaults(run=run_backfill)
+    sync = commands.add_parser("sync", help="refresh the schedule, poll results, statuses")
+    sync.add_argument("--year", help="season (default: the current one)")
+    sync.add_argument("--as-of", help="fix 'now', e.g. 2018-04-29T12:40:00Z (replays a weekend)")
+    sync.add_argument("--skip-schedule", action="store_true", help="use the stored schedule")
+    sync.add_argument("--skip-results", action="store_true", help="do not poll results")
+    sync.set_defaults(run=run_sync)
     db_url = commands.add_parser("db-url", help="print the active database URL")
     db_url.set_defaults(run=run_db_url)
     commands.add_parser("psql", help="open psql on the active database").set_defaults(run=run_psql)

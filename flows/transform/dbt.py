@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+from datetime import datetime
 
 from flows.config import DBT_PROJECT_DIR
 from flows.database import dbt_env
@@ -38,6 +40,8 @@ def run_dbt(url: str, *args: str) -> list[str]:
     return lines
 
 
-def build_staged(url: str) -> list[str]:
-    """`dbt build`: the staged tables and their tests."""
-    return run_dbt(url, "build")
+def build_staged(url: str, as_of: datetime | None = None) -> list[str]:
+    """`dbt build`: the staged tables and their tests; statuses are computed as of ``as_of``."""
+    if as_of is None:
+        return run_dbt(url, "build")
+    return run_dbt(url, "build", "--vars", json.dumps({"as_of": as_of.isoformat()}))

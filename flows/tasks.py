@@ -1,0 +1,107 @@
+"""The Prefect tasks the flows wire together: schedule, one session, dbt build."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from flows.config import get_settings
+from flows.database import connect, database_url
+from flows.extract.cache import configure_fastf1
+from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
+from flows.extract.session import extract_session
+from flows.load.manifest import has_attempts, is_complete
+from flows.load.raw_tables import ddl_statements
+from flows.load.schedule_store import stored_schedule
+from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
+from flows.report import NOT_YET_HELD, SKIPPED, SessionOutcome
+from flows.retry import RETRY_DELAYS, is_transient, is_transient_error
+from flows.transform.dbt import build_staged
+
+log = logging.getLogger("flows")
+
+# Network-bound tasks retry transient errors (timeouts, 429/5xx, FastF1's rate limit).
+IO_TASK = dict(
+    retries=len(RETRY_DELAYS),
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=is_transient,
+    cache_policy=NO_CACHE,
+)
+
+
+@task(**IO_TASK)
+def load_schedule(year: int) -> list[SessionRef]:
+    """Fetch the season's schedule and snapshot it into raw.events / raw.sessions."""
+    configure_fastf1(get_settings())
+    events, sessions = schedule_frames(fetch_schedule(year), year)
+    with connect(database_url()) as conn:
+        ensure_raw_tables(conn)
+        write_schedule(conn, year, events, sessions)
+    log.info("schedule %s: %d events, %d sessions", year, events.height, sessions.height)
+    return session_refs(events, sessions)
+
+
+@task(cache_policy=NO_CACHE)
+def read_schedule(year: int) -> list[SessionRef]:
+    """The season's schedule as last snapshotted (no FastF1 call)."""
+    with connect(database_url()) as conn:
+        ensure_raw_tables(conn)
+        events, sessions = stored_schedule(conn.cursor(), year)
+    if sessions.height == 0:
+        raise LookupError(f"no schedule stored for {year}: run once without SKIP_SCHEDULE")
+    return session_refs(events, sessions)
+
+
+@task(**IO_TASK, task_run_name="load {ref.session_id}")
+def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
+    """Extract one session with FastF1 and write it to raw in one transaction."""
+    configure_fastf1(get_settings())
+    started, clock = datetime.now(UTC), time.monotonic()
+    with connect(database_url()) as conn, session_lock(conn, ref.session_id):
+        cursor = conn.cursor()
+        if not force and is_complete(cursor, ref.season, ref.session_id):
+            log.info("%s: already complete, skipped", ref.label)
+            return SessionOutcome(ref, SKIPPED)
+        fresh = not get_settings().fastf1_offline and (
+            force or has_attempts(cursor, ref.session_id)
+        )
+        try:
+            entries = write_session(conn, extract_session(ref, fresh=fresh), started)
+        except Exception as exc:
+            if is_transient_error(exc) and not _last_attempt():
+                raise  # Prefect retries it after a back-off
+            entries = write_failure(conn, ref, f"{type(exc).__name__}: {exc}", started)
+    outcome = SessionOutcome.from_entries(ref, entries, time.monotonic() - clock)
+    log.info("%s: %s (%d rows)", ref.label, outcome.status, outcome.rows)
+    return outcome
+
+
+@task(cache_policy=NO_CACHE)
+def build_staged_tables(as_of: datetime | None = None) -> list[str]:
+    """`dbt build`: deduplicated, indexed, tested `staged` tables, statuses as of ``as_of``."""
+    return build_staged(database_url(), as_of=as_of)
+
+
+def load_sessions(refs: list[SessionRef], now: datetime, force: bool = False) -> list:
+    """Load (in parallel, bounded by the flow's task runner) every session that has ended."""
+    ended = [r for r in refs if r.ends_at is None or r.ends_at <= now]
+    futures = [load_session.submit(ref, force) for ref in ended]
+    outcomes = [future.result() for future in futures]
+    return outcomes + [SessionOutcome(r, NOT_YET_HELD) for r in refs if r not in ended]
+
+
+def ensure_raw_tables(conn) -> None:
+    cursor = conn.cursor()
+    for statement in ddl_statements():
+        cursor.execute(statement)
+    conn.commit()
+
+
+def _last_attempt() -> bool:
+    from prefect.runtime import task_run
+
+    return task_run.run_count > len(RETRY_DELAYS)
