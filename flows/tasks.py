@@ -10,13 +10,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import get_settings
-from flows.database import connect, database_url
+from flows.database import advisory_lock, connect, database_url
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import extract_session
 from flows.load.manifest import has_attempts, is_complete
 from flows.load.raw_tables import ddl_statements
-from flows.load.schedule_store import stored_schedule
+from flows.load.schedule_store import schedule_changed, stored_schedule
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
 from flows.report import NOT_YET_HELD, SKIPPED, SessionOutcome
 from flows.retry import RETRY_DELAYS, is_transient, is_transient_error
@@ -40,8 +40,17 @@ def load_schedule(year: int) -> list[SessionRef]:
     events, sessions = schedule_frames(fetch_schedule(year), year)
     with connect(database_url()) as conn:
         ensure_raw_tables(conn)
-        write_schedule(conn, year, events, sessions)
-    log.info("schedule %s: %d events, %d sessions", year, events.height, sessions.height)
+        with advisory_lock(conn, f"f1-schedule:{year}"):
+            changed = schedule_changed(conn.cursor(), year, events, sessions)
+            if changed:
+                write_schedule(conn, year, events, sessions)
+    log.info(
+        "schedule %s: %d events, %d sessions (%s)",
+        year,
+        events.height,
+        sessions.height,
+        "stored" if changed else "unchanged",
+    )
     return session_refs(events, sessions)
 
 
@@ -95,10 +104,12 @@ def load_sessions(refs: list[SessionRef], now: datetime, force: bool = False) ->
 
 
 def ensure_raw_tables(conn) -> None:
-    cursor = conn.cursor()
-    for statement in ddl_statements():
-        cursor.execute(statement)
-    conn.commit()
+    """Create or extend the raw tables (one process at a time: concurrent DDL can collide)."""
+    with advisory_lock(conn, "f1-ddl"):
+        cursor = conn.cursor()
+        for statement in ddl_statements():
+            cursor.execute(statement)
+        conn.commit()
 
 
 def _last_attempt() -> bool:

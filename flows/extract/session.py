@@ -22,6 +22,7 @@ from flows import datasets as ds
 from flows.extract.cache import forget_parsed_session
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef
+from flows.retry import is_transient_error
 
 
 @dataclass
@@ -53,6 +54,11 @@ class SessionExtract:
 
 PRACTICE = ("FP1", "FP2", "FP3")
 
+
+class FastF1RequestError(ConnectionError):
+    """FastF1 swallowed a network failure (timeout, 429, 5xx) while loading a session."""
+
+
 _WARNING_WORDS = {
     "results": ("result", "driver list", "session info"),
     "laps": ("timing data", "lap", "session info"),
@@ -74,8 +80,14 @@ def extract_session(ref: SessionRef, fresh: bool = False) -> SessionExtract:
     session = fastf1.get_event(ref.season, ref.round_number).get_session(ref.session_name)
     if fresh:
         forget_parsed_session(session.api_path)
-    with captured_fastf1_warnings() as warnings:
+    errors: list[BaseException] = []
+    with captured_fastf1_warnings(errors) as warnings:
         session.load(laps=True, telemetry=True, weather=True, messages=True)
+    network = [e for e in errors if is_transient_error(e)]
+    if network:  # not "unavailable": the data may well exist, the request failed
+        raise FastF1RequestError(
+            f"{len(network)} FastF1 request(s) failed ({type(network[0]).__name__}: {network[0]})"
+        ) from network[0]
     frames = session_frames(session)
     if is_driver_list_only(frames):
         frames["results"] = None
@@ -139,10 +151,14 @@ def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
 
 
 @contextmanager
-def captured_fastf1_warnings() -> Iterator[list[str]]:
-    """Collect the warnings FastF1 logs in this thread (other threads load other sessions)."""
+def captured_fastf1_warnings(errors: list[BaseException] | None = None) -> Iterator[list[str]]:
+    """Collect the warnings FastF1 logs in this thread (other threads load other sessions).
+
+    FastF1 swallows a failing request, logging a warning and the exception at DEBUG level;
+    those exceptions are collected into ``errors`` when it is given.
+    """
     messages: list[str] = []
-    handler = _ThreadHandler(threading.get_ident(), messages)
+    handler = _ThreadHandler(threading.get_ident(), messages, errors)
     logger = logging.getLogger("fastf1")
     logger.addHandler(handler)
     try:
@@ -152,11 +168,16 @@ def captured_fastf1_warnings() -> Iterator[list[str]]:
 
 
 class _ThreadHandler(logging.Handler):
-    def __init__(self, thread_id: int, sink: list[str]) -> None:
-        super().__init__(level=logging.WARNING)
+    def __init__(self, thread_id: int, sink: list[str], errors: list | None) -> None:
+        super().__init__(level=logging.DEBUG)
         self.thread_id = thread_id
         self.sink = sink
+        self.errors = errors
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread_id:
+        if record.thread != self.thread_id:
+            return
+        if record.levelno >= logging.WARNING:
             self.sink.append(record.getMessage())
+        if self.errors is not None and record.exc_info and record.exc_info[1] is not None:
+            self.errors.append(record.exc_info[1])

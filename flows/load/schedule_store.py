@@ -24,8 +24,26 @@ def stored_schedule(cursor, season: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _read(cursor, table: str, schema: dict, season: int) -> pl.DataFrame:
-    columns = ", ".join(f'"{name}"' for name in schema)
+    columns = ", ".join(_select(name, dtype) for name, dtype in schema.items())
     cursor.execute(
         _LATEST.format(columns=columns, schema=SCHEMA, table=table), parameters=(season,)
     )
     return pl.DataFrame(pl.from_arrow(cursor.fetch_arrow_table())).cast(schema)
+
+
+def _select(name: str, dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Duration):  # Polars cannot read Arrow's month-day-nano intervals
+        return f'(extract(epoch from "{name}") * 1000000)::bigint as "{name}"'
+    return f'"{name}"'
+
+
+def schedule_changed(cursor, season: int, events: pl.DataFrame, sessions: pl.DataFrame) -> bool:
+    """Whether a fresh schedule differs from the stored one (unchanged ones are not stored)."""
+    stored_events, stored_sessions = stored_schedule(cursor, season)
+    return not (
+        _same(stored_events, events, "event_id") and _same(stored_sessions, sessions, "session_id")
+    )
+
+
+def _same(stored: pl.DataFrame, fresh: pl.DataFrame, key: str) -> bool:
+    return stored.sort(key).equals(fresh.select(stored.columns).sort(key))

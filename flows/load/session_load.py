@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import fastf1
 import polars as pl
 
+from flows.database import advisory_lock
 from flows.datasets import SESSION_DATASETS
 from flows.extract.schedule import SessionRef
 from flows.extract.session import SessionExtract
@@ -28,19 +27,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@contextmanager
-def session_lock(conn, session_id: str) -> Iterator[None]:
-    """Hold a PostgreSQL advisory lock on the session: concurrent runs load it once."""
-    cursor = conn.cursor()
-    cursor.execute("select pg_advisory_lock(hashtextextended($1, 0))", parameters=(session_id,))
-    conn.commit()
-    try:
-        yield
-    finally:
-        cursor.execute(
-            "select pg_advisory_unlock(hashtextextended($1, 0))", parameters=(session_id,)
-        )
-        conn.commit()
+def session_lock(conn, session_id: str):
+    """Concurrent runs load a session once: the second waits, then finds it complete."""
+    return advisory_lock(conn, f"f1-session:{session_id}")
 
 
 def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[ManifestEntry]:

@@ -9,7 +9,7 @@ import threading
 from datetime import datetime
 
 from flows.config import DBT_PROJECT_DIR
-from flows.database import dbt_env
+from flows.database import advisory_lock, connect, dbt_env
 
 # dbt cannot run two invocations in one process at the same time.
 _DBT_LOCK = threading.Lock()
@@ -30,7 +30,9 @@ def run_dbt(url: str, *args: str) -> list[str]:
         *("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
         *(("--log-level", "warn") if quiet else ()),  # the full log stays in dbt_project/logs
     ]
-    with _DBT_LOCK:
+    # One dbt at a time per process (dbt's own limit) and per database (concurrent runs
+    # would race on the same staged tables and on dbt_project/target).
+    with _DBT_LOCK, connect(url) as conn, advisory_lock(conn, "f1-dbt"):
         result = dbtRunner().invoke(argv)
     lines = [f"{r.node.name}: {r.status}" for r in (getattr(result.result, "results", None) or [])]
     if not result.success:
