@@ -28,6 +28,7 @@ class Dataset:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # natural key within a session (session_id comes first)
     ordinal: str | None = None  # added 1..n column for streams with no natural key
+    ignored: tuple[str, ...] = ()  # FastF1 columns deliberately not stored
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
@@ -138,6 +139,7 @@ CAR_DATA = Dataset(
         ("Source", "source", pl.String),
     ),
     key=("driver_number", "sampled_at"),
+    ignored=("Time",),  # SessionTime minus the lap's start: derivable, not stored
 )
 
 POSITION_DATA = Dataset(
@@ -153,6 +155,7 @@ POSITION_DATA = Dataset(
         ("Source", "source", pl.String),
     ),
     key=("driver_number", "sampled_at"),
+    ignored=("Time",),
 )
 
 SESSION_STATUS = Dataset(

@@ -35,6 +35,15 @@ class SessionOutcome:
         return cls(ref, status, entries, seconds, detail)
 
     @property
+    def flags(self) -> list[str]:
+        """Sanity-check findings recorded with this load (details starting with 'check:')."""
+        return [
+            f"{e.dataset}: {e.detail.split(';')[0]}"
+            for e in self.entries
+            if e.detail and e.detail.startswith("check:")
+        ]
+
+    @property
     def rows(self) -> int:
         return sum(e.row_count for e in self.entries)
 
@@ -48,6 +57,10 @@ class RunSummary:
     @property
     def counts(self) -> Counter:
         return Counter(o.status for o in self.outcomes)
+
+    @property
+    def flagged(self) -> list[SessionOutcome]:
+        return [o for o in self.outcomes if o.flags]
 
     @property
     def failed(self) -> list[SessionOutcome]:
@@ -68,7 +81,7 @@ class RunSummary:
         return (
             f"season {self.season}: {len(self.outcomes)} sessions - {c[LOADED]} loaded, "
             f"{c[SKIPPED]} skipped (already complete), {c[UNAVAILABLE_SESSION]} unavailable, "
-            f"{c[FAILED]} failed, {c[NOT_YET_HELD]} not yet held; "
+            f"{c[FAILED]} failed, {c[NOT_YET_HELD]} not yet held, {len(self.flagged)} flagged; "
             f"staged {'built' if self.staged_built else 'NOT built'}"
         )
 
@@ -86,6 +99,9 @@ class RunSummary:
                 f"{counter['rows']:,}",
             )
         console.print(table)
+        for outcome in self.flagged:
+            for flag in outcome.flags:
+                console.print(f"[yellow]flagged[/yellow] {outcome.ref.label}: {flag}")
         for outcome in self.failed:
             console.print(f"[red]failed[/red] {outcome.ref.label}: {outcome.detail}")
         console.print(self.line())

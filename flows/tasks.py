@@ -86,6 +86,8 @@ def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
             entries = write_failure(conn, ref, f"{type(exc).__name__}: {exc}", started)
     outcome = SessionOutcome.from_entries(ref, entries, time.monotonic() - clock)
     log.info("%s: %s (%d rows)", ref.label, outcome.status, outcome.rows)
+    for flag in outcome.flags:
+        log.warning("%s: %s", ref.label, flag)
     return outcome
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import polars as pl
 
@@ -13,7 +15,11 @@ class ColumnTypeError(ValueError):
 
 
 def to_polars(frame: pd.DataFrame, dataset: Dataset) -> pl.DataFrame:
-    """Return exactly ``dataset.schema``: missing columns become nulls, extra ones are dropped."""
+    """``dataset.schema`` first (missing columns become nulls), then any column FastF1 added.
+
+    A column of a newer FastF1 that the spec does not know keeps its data: it gets a
+    snake_case name and an inferred type, and the loader adds it to the raw table.
+    """
     frame = pd.DataFrame(frame).reset_index(drop=True)
     columns = []
     for column in dataset.columns:
@@ -22,6 +28,11 @@ def to_polars(frame: pd.DataFrame, dataset: Dataset) -> pl.DataFrame:
         else:
             series = pl.Series(values=[None] * len(frame), dtype=column.dtype)
         columns.append(series.alias(column.name))
+    known = {c.source for c in dataset.columns} | set(dataset.ignored)
+    taken = {c.name for c in dataset.columns} | {dataset.ordinal}
+    for source in frame.columns:
+        if source not in known and snake_case(str(source)) not in taken:
+            columns.append(_inferred(frame[source]).alias(snake_case(str(source))))
     out = pl.DataFrame(columns)
     if dataset.ordinal:
         out = out.with_row_index(dataset.ordinal, offset=1).with_columns(
@@ -78,3 +89,41 @@ def _object_to_numeric(series: pd.Series, dtype: pl.DataType) -> pd.Series:
 
 def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def snake_case(name: str) -> str:
+    """'LapStartDate' -> 'lap_start_date', 'SpeedFL' -> 'speed_fl', 'nGear' -> 'n_gear'."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+# Types a new column can take in raw; anything else is stored as text.
+_INFERRED = {
+    pl.Boolean: pl.Boolean,
+    pl.Int8: pl.Int16,
+    pl.Int16: pl.Int16,
+    pl.Int32: pl.Int32,
+    pl.Int64: pl.Int64,
+    pl.UInt8: pl.Int16,
+    pl.UInt16: pl.Int32,
+    pl.UInt32: pl.Int64,
+    pl.Float32: pl.Float64,
+    pl.Float64: pl.Float64,
+    pl.String: pl.String,
+}
+
+
+def _inferred(series: pd.Series) -> pl.Series:
+    if series.isna().all():
+        return pl.Series(values=[None] * len(series), dtype=pl.String)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return _cast(series, pl.Datetime("us", "UTC"))
+    if pd.api.types.is_timedelta64_dtype(series.dtype):
+        return _cast(series, pl.Duration("us"))
+    try:
+        converted = pl.from_pandas(series, nan_to_null=True)
+    except (pl.exceptions.PolarsError, TypeError, ValueError):
+        return _to_string(series)
+    target = _INFERRED.get(converted.dtype)
+    return converted.cast(target) if target else _to_string(series)

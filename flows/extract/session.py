@@ -20,6 +20,7 @@ from fastf1.exceptions import DataNotLoadedError
 
 from flows import datasets as ds
 from flows.extract.cache import forget_parsed_session
+from flows.extract.checks import sanity_flags
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef
 from flows.retry import is_transient_error
@@ -45,11 +46,18 @@ class SessionExtract:
             self.ref.session_type in PRACTICE or results["position"].null_count() < results.height
         )
 
+    @property
+    def flags(self) -> dict[str, str]:
+        """Sanity-check findings per dataset (see flows.extract.checks)."""
+        return sanity_flags(self.frames)
+
     def detail(self, dataset: str) -> str | None:
-        """FastF1's warnings that concern ``dataset`` (for unavailable ones)."""
-        words = _WARNING_WORDS[dataset]
-        hits = [w for w in self.warnings if any(word in w.lower() for word in words)]
-        return "; ".join(dict.fromkeys(hits)) or None
+        """A dataset's check finding, and FastF1's warnings about it when it is unavailable."""
+        notes = [self.flags[dataset]] if dataset in self.flags else []
+        if self.frames.get(dataset) is None:
+            words = _WARNING_WORDS[dataset]
+            notes += [w for w in self.warnings if any(word in w.lower() for word in words)]
+        return "; ".join(dict.fromkeys(notes)) or None
 
 
 PRACTICE = ("FP1", "FP2", "FP3")

@@ -9,7 +9,7 @@ import fastf1
 import polars as pl
 
 from flows.database import advisory_lock
-from flows.datasets import SESSION_DATASETS
+from flows.datasets import BY_NAME, SESSION_DATASETS, Dataset
 from flows.extract.schedule import SessionRef
 from flows.extract.session import SessionExtract
 from flows.load.ingest import ingest, with_lineage
@@ -20,7 +20,7 @@ from flows.load.manifest import (
     ManifestEntry,
     manifest_frame,
 )
-from flows.load.raw_tables import MANIFEST
+from flows.load.raw_tables import MANIFEST, SCHEMA, pg_type, quote_ident
 
 
 def now() -> datetime:
@@ -41,10 +41,12 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
     try:
         for name, frame in extract.frames.items():
             if frame is None:
-                rows, status, detail = 0, UNAVAILABLE, extract.detail(name)
+                rows, status = 0, UNAVAILABLE
             else:
+                add_new_columns(cursor, BY_NAME[name], frame)
                 rows = ingest(cursor, name, with_lineage(frame, load_id, loaded_at, ref.session_id))
-                status, detail = LOADED, None
+                status = LOADED
+            detail = extract.detail(name)
             entries.append(
                 _entry(
                     ref,
@@ -64,6 +66,16 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
         conn.rollback()
         raise
     return entries
+
+
+def add_new_columns(cursor, dataset: Dataset, frame: pl.DataFrame) -> None:
+    """Columns a newer FastF1 added (see to_polars) join the raw table, in this transaction."""
+    for name, dtype in frame.schema.items():
+        if name not in dataset.schema:
+            cursor.execute(
+                f"alter table {SCHEMA}.{quote_ident(dataset.name)} "
+                f"add column if not exists {quote_ident(name)} {pg_type(dtype)}"
+            )
 
 
 def write_failure(conn, ref: SessionRef, error: str, started_at: datetime) -> list[ManifestEntry]:

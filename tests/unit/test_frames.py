@@ -177,13 +177,23 @@ def test_missing_source_columns_become_all_null_columns_of_the_declared_type():
         assert out[name].null_count() == 3, name
 
 
-def test_extra_columns_are_dropped():
+def test_columns_a_newer_fastf1_adds_are_kept_after_the_declared_ones():
     frame = fastf1_frame(ds.WEATHER)
     frame["WindGust"] = [3.2, 4.1]
-    frame["Comment"] = ["x", "y"]
+    frame["TrackCondition"] = ["dry", None]
+    frame["SampledAt"] = pd.to_datetime(["2019-09-07 13:00:00", "2019-09-07 13:01:00"])
     out = to_polars(frame, ds.WEATHER)
 
-    assert out.columns == list(ds.WEATHER.schema)
+    assert out.columns == [*ds.WEATHER.schema, "wind_gust", "track_condition", "sampled_at"]
+    assert out["wind_gust"].to_list() == [3.2, 4.1]
+    assert out.schema["track_condition"] == pl.String
+    assert out.schema["sampled_at"] == pl.Datetime("us", "UTC")
+
+
+def test_deliberately_ignored_columns_stay_out():
+    out = to_polars(fastf1_car_data("2019-09-07 13:20:00", [10_000.0]), ds.CAR_DATA)
+
+    assert "time" not in out.columns
 
 
 @DATASETS
