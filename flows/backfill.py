@@ -9,7 +9,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.artifacts import publish_report
 from flows.config import get_settings
+from flows.logs import ensure_logging
 from flows.report import RunSummary
 from flows.selection import select_sessions
 from flows.tasks import build_staged_tables, load_schedule, load_sessions
@@ -31,6 +33,7 @@ def backfill(
     ``fan_out`` (when run as a deployment) starts one flow run of the same deployment per
     event instead, waits for them all, then builds staged once.
     """
+    ensure_logging(get_settings())
     refs = select_sessions(load_schedule(year), events, sessions)
     if fan_out:
         event_ids = list(dict.fromkeys(r.event_id for r in refs))
@@ -41,10 +44,12 @@ def backfill(
             log.error("event runs that did not complete: %s", ", ".join(failed))
         outcomes = []
     else:
-        outcomes = load_sessions(refs, datetime.now(UTC), force)
+        outcomes = load_sessions(refs, datetime.now(UTC), force, title=f"backfill {year}")
     if build:
         build_staged_tables()
-    return RunSummary(year, outcomes, staged_built=build)
+    summary = RunSummary(year, outcomes, staged_built=build)
+    publish_report(summary, "backfill")
+    return summary
 
 
 @task(cache_policy=NO_CACHE, task_run_name="event {event_id}")

@@ -56,7 +56,7 @@ def run_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
 
     summary = backfill(year=year, events=events, sessions=sessions, force=args.force)
-    summary.print()
+    summary.print(as_json=get_settings().log_format == "json")
     return 1 if summary.failed else 0
 
 
@@ -87,7 +87,7 @@ def run_sync(args: argparse.Namespace) -> int:
     summary = sync(
         year=year, skip_schedule=args.skip_schedule, skip_results=args.skip_results, as_of=as_of
     )
-    summary.print()
+    summary.print(as_json=get_settings().log_format == "json")
     return 1 if summary.failed else 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -85,9 +87,52 @@ class RunSummary:
             f"staged {'built' if self.staged_built else 'NOT built'}"
         )
 
-    def print(self, console: Console | None = None) -> None:
+    def as_dict(self) -> dict:
+        """Machine-readable summary (the JSON line of LOG_FORMAT=json)."""
+        return {
+            "season": self.season,
+            "sessions": len(self.outcomes),
+            **{status.replace(" ", "_"): n for status, n in self.counts.items()},
+            "flagged": len(self.flagged),
+            "staged_built": self.staged_built,
+            "datasets": {name: dict(counter) for name, counter in self.dataset_counts().items()},
+            "failures": {o.ref.session_id: o.detail for o in self.failed},
+        }
+
+    def print(self, console: Console | None = None, as_json: bool = False) -> None:
+        """The end-of-run report on stderr: tables in a terminal, one JSON object otherwise."""
+        if as_json:
+            print(json.dumps({"summary": self.as_dict()}), file=sys.stderr)
+            return
         console = console or Console(stderr=True)
-        table = Table(title=f"Backfill {self.season}: datasets", title_justify="left")
+        console.print(self._sessions_table())
+        console.print(self._datasets_table())
+        for outcome in self.flagged:
+            for flag in outcome.flags:
+                console.print(f"[yellow]flagged[/yellow] {outcome.ref.label}: {flag}")
+        for outcome in self.failed:
+            console.print(f"[red]failed[/red] {outcome.ref.label}: {outcome.detail}")
+        console.print(self.line())
+
+    def _sessions_table(self) -> Table:
+        """Events x sessions: each cell the session's status and rows loaded."""
+        types = [t for t in SESSION_ORDER if any(o.ref.session_type == t for o in self.outcomes)]
+        table = Table(title=f"{self.season}: sessions (rows loaded)", title_justify="left")
+        table.add_column("event")
+        for session_type in types:
+            table.add_column(session_type, justify="right")
+        table.add_column("seconds", justify="right")
+        events: dict[str, dict[str, SessionOutcome]] = {}
+        for outcome in self.outcomes:
+            events.setdefault(outcome.ref.event_name, {})[outcome.ref.session_type] = outcome
+        for event, by_type in events.items():
+            cells = [_cell(by_type.get(t)) for t in types]
+            seconds = sum(o.seconds for o in by_type.values())
+            table.add_row(event, *cells, f"{seconds:.1f}")
+        return table
+
+    def _datasets_table(self) -> Table:
+        table = Table(title=f"{self.season}: datasets", title_justify="left")
         for column in ("dataset", "sessions loaded", "unavailable", "failed", "rows loaded"):
             table.add_column(column, justify="left" if column == "dataset" else "right")
         for dataset, counter in self.dataset_counts().items():
@@ -98,10 +143,20 @@ class RunSummary:
                 str(counter[FAILED]),
                 f"{counter['rows']:,}",
             )
-        console.print(table)
-        for outcome in self.flagged:
-            for flag in outcome.flags:
-                console.print(f"[yellow]flagged[/yellow] {outcome.ref.label}: {flag}")
-        for outcome in self.failed:
-            console.print(f"[red]failed[/red] {outcome.ref.label}: {outcome.detail}")
-        console.print(self.line())
+        return table
+
+
+SESSION_ORDER = ("FP1", "FP2", "FP3", "SQ", "SS", "Q", "S", "R")
+_CELL = {
+    LOADED: "[green]{rows:,}[/green]",
+    SKIPPED: "[blue]skipped[/blue]",
+    UNAVAILABLE_SESSION: "[dim]-[/dim]",
+    FAILED: "[red]failed[/red]",
+    NOT_YET_HELD: "[dim]later[/dim]",
+}
+
+
+def _cell(outcome: SessionOutcome | None) -> str:
+    if outcome is None:
+        return ""
+    return _CELL.get(outcome.status, outcome.status).format(rows=outcome.rows)

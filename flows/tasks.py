@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
 from flows.config import get_settings
 from flows.database import advisory_lock, connect, database_url
@@ -18,6 +19,8 @@ from flows.load.manifest import has_attempts, is_complete
 from flows.load.raw_tables import ddl_statements
 from flows.load.schedule_store import schedule_changed, stored_schedule
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
+from flows.logs import log_context
+from flows.progress import RunProgress
 from flows.report import NOT_YET_HELD, SKIPPED, SessionOutcome
 from flows.retry import RETRY_DELAYS, is_transient, is_transient_error
 from flows.transform.dbt import build_staged
@@ -70,7 +73,8 @@ def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
     """Extract one session with FastF1 and write it to raw in one transaction."""
     configure_fastf1(get_settings())
     started, clock = datetime.now(UTC), time.monotonic()
-    with connect(database_url()) as conn, session_lock(conn, ref.session_id):
+    context = log_context(season=ref.season, event=ref.event_id, session=ref.session_id)
+    with context, connect(database_url()) as conn, session_lock(conn, ref.session_id):
         cursor = conn.cursor()
         if not force and is_complete(cursor, ref.season, ref.session_id):
             log.info("%s: already complete, skipped", ref.label)
@@ -85,9 +89,10 @@ def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
                 raise  # Prefect retries it after a back-off
             entries = write_failure(conn, ref, f"{type(exc).__name__}: {exc}", started)
     outcome = SessionOutcome.from_entries(ref, entries, time.monotonic() - clock)
-    log.info("%s: %s (%d rows)", ref.label, outcome.status, outcome.rows)
-    for flag in outcome.flags:
-        log.warning("%s: %s", ref.label, flag)
+    with log_context(season=ref.season, event=ref.event_id, session=ref.session_id):
+        log.info("%s: %s (%d rows)", ref.label, outcome.status, outcome.rows)
+        for flag in outcome.flags:
+            log.warning("%s: %s", ref.label, flag)
     return outcome
 
 
@@ -97,11 +102,16 @@ def build_staged_tables(as_of: datetime | None = None) -> list[str]:
     return build_staged(database_url(), as_of=as_of)
 
 
-def load_sessions(refs: list[SessionRef], now: datetime, force: bool = False) -> list:
+def load_sessions(
+    refs: list[SessionRef], now: datetime, force: bool = False, title: str = "sessions"
+) -> list[SessionOutcome]:
     """Load (in parallel, bounded by the flow's task runner) every session that has ended."""
     ended = [r for r in refs if r.ends_at is None or r.ends_at <= now]
     futures = [load_session.submit(ref, force) for ref in ended]
-    outcomes = [future.result() for future in futures]
+    with RunProgress(title, len(futures)) as progress:
+        for future in as_completed(futures):
+            progress.advance(future.result().rows)
+    outcomes = [future.result() for future in futures]  # in schedule order
     return outcomes + [SessionOutcome(r, NOT_YET_HELD) for r in refs if r not in ended]
 
 
