@@ -25,7 +25,7 @@ SKIP_RESULTS ?=
 POOL ?= f1
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: help install backfill sync server deploy worker test lint format db-url psql db-stop clean
+.PHONY: help install backfill sync server deploy worker test browser docs docs-build lint format db-url psql db-stop clean
 
 help: ## Show the available commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,8 +61,19 @@ deploy: install ## Register the deployments of prefect.yaml (needs PREFECT_API_U
 worker: install ## Start a worker that runs the deployments' flow runs
 	$(VENV)/bin/prefect worker start --pool "$(POOL)"
 
-test: install ## Run the whole test suite (starts its own PostgreSQL and Prefect)
+test: install browser ## Run the whole test suite (starts its own PostgreSQL and Prefect)
 	$(VENV)/bin/python -m pytest
+
+browser: ## Install Chromium for the docs browser test (Debian package; needs root)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		>/dev/null; } || echo "install Chromium (apt-get install chromium) for the docs browser test"
+
+docs: install ## Build the dbt docs site and serve it on http://127.0.0.1:8080
+	@$(RUN) docs --serve
+
+docs-build: install ## Build the dbt docs site, also as one file: dbt_project/target/static_index.html
+	@$(RUN) docs
 
 lint: install ## ruff check + format check
 	$(VENV)/bin/ruff check flows tests

@@ -11,7 +11,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from flows.config import get_settings
+from flows.config import DBT_PROJECT_DIR, get_settings
 from flows.database import connect, database_url, psql_path, redact, stop_embedded
 from flows.logs import configure_logging
 
@@ -107,6 +107,19 @@ def _check_database() -> None:
         conn.cursor().execute("select 1")
 
 
+def run_docs(args: argparse.Namespace) -> int:
+    """Generate the dbt docs site (a static single file too) and optionally serve it."""
+    from flows.transform.dbt import run_dbt
+
+    url = database_url()
+    run_dbt(url, "docs", "generate", "--static")
+    print(f"docs written to {DBT_PROJECT_DIR / 'target' / 'static_index.html'}", file=sys.stderr)
+    if args.serve:
+        print(f"serving on http://{args.host}:{args.port} (Ctrl-C stops)", file=sys.stderr)
+        run_dbt(url, "docs", "serve", "--host", args.host, "--port", str(args.port), "--no-browser")
+    return 0
+
+
 def run_db_url(args: argparse.Namespace) -> int:
     print(database_url())
     return 0
@@ -156,6 +169,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--skip-schedule", action="store_true", help="use the stored schedule")
     sync.add_argument("--skip-results", action="store_true", help="do not poll results")
     sync.set_defaults(run=run_sync)
+    docs = commands.add_parser("docs", help="build (and serve) the dbt docs site")
+    docs.add_argument("--serve", action="store_true", help="serve it after building")
+    docs.add_argument("--host", default="127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(run=run_docs)
     db_url = commands.add_parser("db-url", help="print the active database URL")
     db_url.set_defaults(run=run_db_url)
     commands.add_parser("psql", help="open psql on the active database").set_defaults(run=run_psql)

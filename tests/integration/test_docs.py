@@ -1,0 +1,112 @@
+"""The dbt docs: every staged model and column described, and the site works in a browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from flows.config import DBT_PROJECT_DIR, PROJECT_DIR
+from flows.database import connect
+from flows.tasks import ensure_raw_tables
+from flows.transform.dbt import build_staged, run_dbt
+
+pytestmark = pytest.mark.integration
+
+TARGET = DBT_PROJECT_DIR / "target"
+
+
+@pytest.fixture
+def built_docs(db_url) -> tuple[dict, dict]:
+    with connect(db_url) as conn:
+        ensure_raw_tables(conn)
+    build_staged(db_url)
+    run_dbt(db_url, "docs", "generate", "--static")
+    manifest = json.loads((TARGET / "manifest.json").read_text())
+    catalog = json.loads((TARGET / "catalog.json").read_text())
+    return manifest, catalog
+
+
+def test_every_staged_model_and_column_has_a_description(built_docs):
+    manifest, catalog = built_docs
+    staged = {k: v for k, v in catalog["nodes"].items() if v["metadata"]["schema"] == "staged"}
+    assert {"model.f1.events", "model.f1.sessions", "model.f1.laps"} <= set(staged)
+
+    missing = []
+    for unique_id, table in staged.items():
+        node = manifest["nodes"][unique_id]
+        if not node["description"].strip():
+            missing.append(unique_id)
+        documented = {name.lower(): c["description"] for name, c in node["columns"].items()}
+        for column in table["columns"]:
+            if not documented.get(column.lower(), "").strip():
+                missing.append(f"{unique_id}.{column}")
+    assert missing == []
+    assert (TARGET / "static_index.html").stat().st_size > 100_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_served_docs_site_lists_the_staged_models_in_a_browser(db_url, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is missing: `make browser` (or .ci/run) installs it"
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "docs", "--serve", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "DATABASE_URL": db_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", server)
+        dom = subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'chromium'}",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                f"http://127.0.0.1:{port}/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for model in ("events", "sessions", "results", "laps", "car_data", "podiums"):
+        assert f">{model}<" in dom.replace(" ", "") or f'title="{model}"' in dom, model
+
+
+def _wait_for(url: str, server: subprocess.Popen, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the docs server exited")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"{url} did not answer")
