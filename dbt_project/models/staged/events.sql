@@ -14,6 +14,63 @@ latest_events as (
     {{ latest_load(source('raw', 'events'), key=['event_id']) | indent(4) }}
 ),
 
+latest_schedules as (
+    -- the newest schedule snapshot of each season: the load of the season's latest row
+    {{ latest_load(source('raw', 'events'), key=['season']) | indent(4) }}
+),
+
+held_sessions as (
+    select *
+    from {{ ref('sessions') }}
+    where not is_cancelled
+),
+
+first_sessions as (
+    select
+        event_id,
+        min(starts_at) as starts_at
+    from held_sessions
+    group by event_id
+),
+
+final_sessions as (
+    -- the event's final session: its race, else its last session by start
+    select
+        event_id,
+        session_id,
+        ends_at,
+        has_complete_results
+    from (
+        select
+            held_sessions.*,
+            row_number() over (
+                partition by event_id
+                order by session_type = 'R' desc, starts_at desc nulls last, session_number desc
+            ) as final_rank
+        from held_sessions
+    ) as ranked_sessions
+    where final_rank = 1
+),
+
+events as (
+    select
+        latest_events.*,
+        -- absent from the newest snapshot: its newest row comes from an older one
+        latest_events._load_id <> latest_schedules._load_id as is_cancelled,
+        first_sessions.starts_at,
+        final_sessions.ends_at,
+        final_sessions.session_id as final_session_id,
+        coalesce(final_sessions.has_complete_results, false) as has_complete_results,
+        {{ as_of() }} as status_as_of
+    from latest_events
+    inner join latest_schedules
+        on latest_events.season = latest_schedules.season
+    left join first_sessions
+        on latest_events.event_id = first_sessions.event_id
+    left join final_sessions
+        on latest_events.event_id = final_sessions.event_id
+),
+
 final as (
     select
         event_id,
@@ -26,9 +83,21 @@ final as (
         event_format,
         event_date,
         f1_api_support,
+        starts_at,
+        ends_at,
+        final_session_id,
+        is_cancelled,
+        case
+            when is_cancelled then 'cancelled'
+            when starts_at is null or status_as_of < starts_at then 'scheduled'
+            when ends_at is null or status_as_of < ends_at then 'live'
+            when has_complete_results then 'completed'
+            else 'awaiting_results'
+        end as status,
+        status_as_of,
         _load_id,
         _loaded_at
-    from latest_events
+    from events
 )
 
 select * from final

@@ -8,11 +8,44 @@
     )
 }}
 
+{#- Scheduled length of each session type in minutes: SESSION_LENGTH in flows/extract/schedule.py -#}
+{%- set session_minutes = {
+    'FP1': 60, 'FP2': 60, 'FP3': 60, 'Q': 60, 'SQ': 45, 'SS': 45, 'S': 60, 'R': 120,
+} -%}
+
 with
 
 latest_sessions as (
     -- sessions that later left the schedule are kept
     {{ latest_load(source('raw', 'sessions'), key=['session_id']) | indent(4) }}
+),
+
+latest_schedules as (
+    -- the newest schedule snapshot of each season: the load of the season's latest row
+    {{ latest_load(source('raw', 'sessions'), key=['season']) | indent(4) }}
+),
+
+latest_attempts as (
+    {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
+),
+
+sessions as (
+    select
+        latest_sessions.*,
+        latest_sessions.starts_at + case latest_sessions.session_type
+            {%- for type, minutes in session_minutes.items() %}
+            when '{{ type }}' then interval '{{ minutes }} minutes'
+            {%- endfor %}
+        end as ends_at,
+        -- absent from the newest snapshot: its newest row comes from an older one
+        latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
+        coalesce(latest_attempts.complete, false) as has_complete_results,
+        {{ as_of() }} as status_as_of
+    from latest_sessions
+    inner join latest_schedules
+        on latest_sessions.season = latest_schedules.season
+    left join latest_attempts
+        on latest_sessions.session_id = latest_attempts.session_id
 ),
 
 final as (
@@ -25,10 +58,24 @@ final as (
         session_type,
         session_name,
         starts_at,
+        ends_at,
         utc_offset,
+        is_cancelled,
+        has_complete_results,
+        case
+            when is_cancelled then 'cancelled'
+            -- start not known: not held as far as we know, unless its results are in
+            when starts_at is null and has_complete_results then 'completed'
+            when starts_at is null then 'scheduled'
+            when status_as_of < starts_at then 'scheduled'
+            when status_as_of < ends_at then 'live'
+            when has_complete_results then 'completed'
+            else 'awaiting_results'
+        end as status,
+        status_as_of,
         _load_id,
         _loaded_at
-    from latest_sessions
+    from sessions
 )
 
 select * from final

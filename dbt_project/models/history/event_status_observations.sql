@@ -1,0 +1,9 @@
+{{
+    config(
+        indexes=[
+            {'columns': ['event_id', 'observation_number'], 'unique': true},
+        ]
+    )
+}}
+
+{{ status_observations(ref('events'), 'event_id') }}

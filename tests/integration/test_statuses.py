@@ -1,0 +1,320 @@
+"""Statuses as of a point in time, their history, podiums and the availability matrix (dbt)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from flows.database import connect
+from flows.extract.schedule import SessionRef, schedule_frames, session_refs
+from flows.extract.session import SessionExtract
+from flows.load.raw_tables import ddl_statements
+from flows.load.session_load import write_schedule, write_session
+from flows.synthetic import synthetic_frames
+from flows.transform.dbt import DbtError, run_dbt
+from tests.integration.conftest import query, scalar
+from tests.schedules import wide_schedule
+
+pytestmark = pytest.mark.integration
+
+SEASON = 2024
+EVENTS = ["Bahrain Grand Prix", "Saudi Arabian Grand Prix", "Australian Grand Prix"]
+# Bahrain's weekend (tests.schedules): FP1 Fri 1 Mar 11:00, FP2 14:00, FP3 Sat 11:00,
+# Q Sat 14:00, R Sun 3 Mar 15:00-17:00 UTC; then a weekend a fortnight.
+BAHRAIN, SAUDI, AUSTRALIA = (
+    f"2024-{slug}"
+    for slug in ("bahrain-grand-prix", "saudi-arabian-grand-prix", "australian-grand-prix")
+)
+RACE_START = datetime(2024, 3, 3, 15, tzinfo=UTC)
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _schedule(url: str, schedule: pd.DataFrame) -> dict[str, SessionRef]:
+    """Write a schedule snapshot (creating raw first); its sessions by session_id."""
+    events, sessions = schedule_frames(schedule, SEASON)
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for statement in ddl_statements():
+            cursor.execute(statement)
+        conn.commit()
+        write_schedule(conn, SEASON, events, sessions)
+    return {ref.session_id: ref for ref in session_refs(events, sessions)}
+
+
+def _load(url: str, ref: SessionRef, frames: dict[str, pl.DataFrame | None]) -> SessionExtract:
+    extract = SessionExtract(ref, frames)
+    with connect(url) as conn:
+        write_session(conn, extract, datetime.now(UTC))
+    return extract
+
+
+def _frames(seed: int, **overrides: pl.DataFrame | None) -> dict[str, pl.DataFrame | None]:
+    return {**synthetic_frames(seed, RACE_START, drivers=3, laps=2), **overrides}
+
+
+def _unclassified(frames: dict[str, pl.DataFrame | None]) -> dict[str, pl.DataFrame | None]:
+    """The same session before its classification is published: every position null."""
+    results = frames["results"].with_columns(pl.lit(None, pl.Int16).alias("position"))
+    return {**frames, "results": results}
+
+
+def _build(url: str, as_of: datetime) -> None:
+    run_dbt(url, "build", "--vars", json.dumps({"as_of": as_of.isoformat()}))
+
+
+def _statuses(url: str, table: str, key: str, prefix: str) -> dict[str, str]:
+    rows = query(url, f"select {key}, status from staged.{table} where {key} like $1", prefix + "%")
+    return dict(rows)
+
+
+def _history(url: str, entity: str, entity_id: str) -> list[tuple[str, datetime, datetime | None]]:
+    return query(
+        url,
+        f"select status, valid_from, valid_to from staged.{entity}_status_history "
+        f"where {entity}_id = $1 order by valid_from",
+        entity_id,
+    )
+
+
+def _result_count(url: str, session_id: str) -> int:
+    return scalar(url, "select count(*) from staged.results where session_id = $1", session_id)
+
+
+def _observation_count(url: str) -> int:
+    return scalar(
+        url,
+        "select (select count(*) from staged.session_status_observations)"
+        " + (select count(*) from staged.event_status_observations)",
+    )
+
+
+def test_session_statuses_at_a_fixed_as_of(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    fp1 = _load(db_url, refs[f"{BAHRAIN}-fp1"], _frames(1))
+    assert fp1.complete  # practice: the driver list is the final result
+    _build(db_url, _at("2024-03-02T14:00:00+00:00"))  # the very start of qualifying
+
+    assert _statuses(db_url, "sessions", "session_id", BAHRAIN) == {
+        f"{BAHRAIN}-fp1": "completed",
+        f"{BAHRAIN}-fp2": "awaiting_results",  # held, never loaded
+        f"{BAHRAIN}-fp3": "awaiting_results",
+        f"{BAHRAIN}-q": "live",
+        f"{BAHRAIN}-r": "scheduled",
+    }
+    assert _statuses(db_url, "events", "event_id", "2024-") == {
+        BAHRAIN: "live",
+        SAUDI: "scheduled",
+        AUSTRALIA: "scheduled",
+    }
+    lengths = query(
+        db_url,
+        "select session_type, extract(epoch from ends_at - starts_at)::int / 60, is_cancelled, "
+        "has_complete_results "
+        "from staged.sessions where event_id = $1 order by session_number",
+        BAHRAIN,
+    )
+    assert lengths == [
+        ("FP1", 60, False, True),
+        ("FP2", 60, False, False),
+        ("FP3", 60, False, False),
+        ("Q", 60, False, False),
+        ("R", 120, False, False),
+    ]
+    event = query(
+        db_url,
+        "select starts_at, ends_at, final_session_id, status_as_of from staged.events "
+        "where event_id = $1",
+        BAHRAIN,
+    )
+    assert event == [
+        (
+            _at("2024-03-01T11:00:00+00:00"),
+            RACE_START + timedelta(hours=2),
+            f"{BAHRAIN}-r",
+            _at("2024-03-02T14:00:00+00:00"),
+        )
+    ]
+
+
+def test_replaying_a_weekend_records_scheduled_live_completed(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    before, during, after = (
+        _at("2024-02-28T12:00:00+00:00"),
+        _at("2024-03-03T16:00:00+00:00"),
+        _at("2024-03-03T18:30:00+00:00"),
+    )
+    race = refs[f"{BAHRAIN}-r"]
+    _build(db_url, before)
+    _build(db_url, during)
+    _load(db_url, race, _unclassified(_frames(2)))
+    _build(db_url, after)
+    assert _statuses(db_url, "events", "event_id", BAHRAIN) == {BAHRAIN: "awaiting_results"}
+    # the classification arrives; rebuilt at the same as_of, awaiting_results never held
+    _load(db_url, race, _frames(2))
+    _build(db_url, after)
+
+    expected = [("scheduled", before, during), ("live", during, after), ("completed", after, None)]
+    assert _history(db_url, "event", BAHRAIN) == expected
+    assert _history(db_url, "session", f"{BAHRAIN}-r") == expected
+    # qualifying ended before `during` and was never loaded
+    assert [row[0] for row in _history(db_url, "session", f"{BAHRAIN}-q")] == [
+        "scheduled",
+        "awaiting_results",
+    ]
+    assert _history(db_url, "event", AUSTRALIA) == [("scheduled", before, None)]
+
+    observations = _observation_count(db_url)
+    _build(db_url, after)
+    assert _observation_count(db_url) == observations
+    assert _history(db_url, "event", BAHRAIN) == expected
+
+
+def test_cancelled_and_renumbered_events_keep_their_ids_and_data(db_url):
+    first = wide_schedule(SEASON, EVENTS)
+    refs = _schedule(db_url, first)
+    _load(db_url, refs[f"{BAHRAIN}-r"], _frames(3))
+    _build(db_url, _at("2024-03-10T12:00:00+00:00"))
+    starts_before = dict(
+        query(
+            db_url,
+            "select session_id, starts_at from staged.sessions where event_id = $1",
+            AUSTRALIA,
+        )
+    )
+
+    # Saudi Arabia is called off and Australia's FP3 dropped: Australia becomes round 2.
+    second = first[first["EventName"] != "Saudi Arabian Grand Prix"].reset_index(drop=True)
+    second["RoundNumber"] = range(1, len(second) + 1)
+    second.loc[second["EventName"] == "Australian Grand Prix", "Session3"] = None
+    _schedule(db_url, second)
+    australia_race = refs[f"{AUSTRALIA}-r"]
+    _load(db_url, australia_race, _frames(4))
+    _build(db_url, _at("2024-04-01T12:00:00+00:00"))
+
+    events = query(
+        db_url,
+        "select event_id, round_number, is_cancelled, status from staged.events order by event_id",
+    )
+    assert events == [
+        (AUSTRALIA, 2, False, "completed"),
+        (BAHRAIN, 1, False, "completed"),
+        (SAUDI, 2, True, "cancelled"),  # its last snapshot's round
+    ]
+    assert set(_statuses(db_url, "sessions", "session_id", SAUDI).values()) == {"cancelled"}
+    assert _statuses(db_url, "sessions", "session_id", AUSTRALIA) == {
+        f"{AUSTRALIA}-fp1": "awaiting_results",
+        f"{AUSTRALIA}-fp2": "awaiting_results",
+        f"{AUSTRALIA}-fp3": "cancelled",
+        f"{AUSTRALIA}-q": "awaiting_results",
+        f"{AUSTRALIA}-r": "completed",
+    }
+    rounds = query(
+        db_url,
+        "select round_number, array_agg(session_type order by session_number) "
+        "from staged.sessions where event_id = $1 group by 1 order by 1",
+        AUSTRALIA,
+    )
+    assert rounds == [(2, ["FP1", "FP2", "Q", "R"]), (3, ["FP3"])]  # FP3: its last snapshot
+    starts_after = dict(
+        query(
+            db_url,
+            "select session_id, starts_at from staged.sessions where event_id = $1",
+            AUSTRALIA,
+        )
+    )
+    assert starts_after == starts_before
+    assert _result_count(db_url, f"{BAHRAIN}-r") == _result_count(db_url, f"{AUSTRALIA}-r") == 3
+    assert [row[0] for row in _history(db_url, "event", SAUDI)] == ["scheduled", "cancelled"]
+    assert [row[0] for row in _history(db_url, "event", AUSTRALIA)] == ["scheduled", "completed"]
+
+
+def test_results_polling_podiums_and_dataset_matrix(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    race, qualifying = refs[f"{BAHRAIN}-r"], refs[f"{BAHRAIN}-q"]
+    provisional = _load(db_url, race, _unclassified(_frames(5)))
+    assert not provisional.complete
+    _build(db_url, _at("2024-03-03T18:00:00+00:00"))
+
+    assert _statuses(db_url, "sessions", "session_id", f"{BAHRAIN}-r") == {
+        f"{BAHRAIN}-r": "awaiting_results"
+    }
+    assert _statuses(db_url, "events", "event_id", BAHRAIN) == {BAHRAIN: "awaiting_results"}
+    assert scalar(db_url, "select count(*) from staged.podiums") == 0
+
+    final = _load(db_url, race, _frames(6, weather=None))  # weather not published this time
+    pole = _load(db_url, qualifying, _frames(7))
+    assert final.complete and pole.complete
+    _build(db_url, _at("2024-03-04T06:00:00+00:00"))
+
+    assert _statuses(db_url, "sessions", "session_id", f"{BAHRAIN}-r") == {
+        f"{BAHRAIN}-r": "completed"
+    }
+    assert _statuses(db_url, "events", "event_id", BAHRAIN) == {BAHRAIN: "completed"}
+    assert [row[0] for row in _history(db_url, "session", race.session_id)] == [
+        "awaiting_results",
+        "completed",
+    ]
+    drivers = query(
+        db_url,
+        "select count(*), count(distinct driver_number), count(position) from staged.results "
+        "where session_id = $1",
+        race.session_id,
+    )
+    assert drivers == [(3, 3, 3)]
+
+    podiums = query(
+        db_url,
+        "select session_id, event_id, season, session_type, p1_abbreviation, p2_abbreviation, "
+        "p3_abbreviation from staged.podiums order by session_id",
+    )
+    assert podiums == [
+        (ref.session_id, BAHRAIN, SEASON, ref.session_type, *_top_three(extract))
+        for ref, extract in ((qualifying, pole), (race, final))
+    ]
+
+    matrix = query(
+        db_url,
+        "select dataset, status, row_count, complete, load_id from staged.session_datasets "
+        "where session_id = $1 order by dataset",
+        race.session_id,
+    )
+    latest_load = scalar(
+        db_url,
+        "select load_id from raw.load_manifest where session_id = $1 "
+        "order by finished_at desc limit 1",
+        race.session_id,
+    )
+    assert matrix == sorted(
+        (
+            name,
+            "unavailable" if frame is None else "loaded",
+            0 if frame is None else frame.height,
+            True,
+            latest_load,
+        )
+        for name, frame in final.frames.items()
+    )
+    assert scalar(db_url, "select count(*) from staged.session_datasets") == 2 * len(final.frames)
+    # the staged table keeps the provisional load's weather, the matrix says what the last found
+    weather = scalar(
+        db_url, "select count(*) from staged.weather where session_id = $1", race.session_id
+    )
+    assert weather == provisional.frames["weather"].height
+
+
+def _top_three(extract: SessionExtract) -> list[str]:
+    results = extract.frames["results"]
+    return results.filter(pl.col("position") <= 3).sort("position")["abbreviation"].to_list()
+
+
+def test_as_of_without_a_zone_is_refused(db_url):
+    _schedule(db_url, wide_schedule(SEASON, EVENTS[:1]))
+    with pytest.raises(DbtError, match="as_of must be an ISO-8601 timestamp with a zone"):
+        run_dbt(db_url, "build", "--vars", json.dumps({"as_of": "2024-03-03 15:00"}))
