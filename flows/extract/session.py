@@ -52,12 +52,17 @@ class SessionExtract:
         return sanity_flags(self.frames)
 
     def detail(self, dataset: str) -> str | None:
-        """A dataset's check finding, and FastF1's warnings about it when it is unavailable."""
+        """A dataset's check finding, then FastF1's warnings about it; warnings that concern
+        no dataset in particular are kept with the results."""
         notes = [self.flags[dataset]] if dataset in self.flags else []
-        if self.frames.get(dataset) is None:
-            words = _WARNING_WORDS[dataset]
-            notes += [w for w in self.warnings if any(word in w.lower() for word in words)]
+        notes += [w for w in self.warnings if _concerns(w, dataset)]
+        if dataset == "results":
+            notes += [w for w in self.warnings if not any(_concerns(w, d) for d in _WARNING_WORDS)]
         return "; ".join(dict.fromkeys(notes)) or None
+
+
+def _concerns(warning: str, dataset: str) -> bool:
+    return any(word in warning.lower() for word in _WARNING_WORDS[dataset])
 
 
 PRACTICE = ("FP1", "FP2", "FP3")

@@ -78,7 +78,13 @@ def test_2019_italian_qualifying_telemetry_is_unavailable_with_fastf1_reason(mon
 def test_extract_keeps_its_ref_and_every_dataset(monza_2019_q):
     assert monza_2019_q.ref.session_id == "2019-italian-grand-prix-q"
     assert set(monza_2019_q.frames) == set(ds.BY_NAME)
-    assert monza_2019_q.detail("results") is None  # loaded: FastF1 had nothing to say
+
+
+@pytest.mark.replay
+def test_every_fastf1_warning_is_kept_with_some_dataset(monza_2019_q):
+    assert monza_2019_q.warnings  # telemetry was not recorded: FastF1 warned about it
+    kept = " ".join(monza_2019_q.detail(name) or "" for name in ds.BY_NAME)
+    assert all(warning in kept for warning in monza_2019_q.warnings)
 
 
 @pytest.mark.replay
