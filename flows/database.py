@@ -33,7 +33,11 @@ def database_url(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     if settings.database_url is not None:
         url = settings.database_url.get_secret_value()
-        if urlsplit(url).scheme not in ("postgresql", "postgres"):
+        try:
+            scheme = urlsplit(url).scheme
+        except ValueError:
+            raise DatabaseError("DATABASE_URL is not a valid URL") from None
+        if scheme not in ("postgresql", "postgres"):
             raise DatabaseError("DATABASE_URL must start with postgresql:// (got a malformed URL)")
         return url
     return embedded_url(settings.embedded_pgdata)

@@ -9,7 +9,7 @@ from fastf1.exceptions import RateLimitExceededError
 # waits long enough for the window to move on.
 RETRY_DELAYS = [30, 120, 600]
 
-_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 def is_transient_error(exc: BaseException | None) -> bool:
@@ -27,7 +27,7 @@ def _transient(exc: BaseException) -> bool:
     if isinstance(exc, RateLimitExceededError | requests.ConnectionError | requests.Timeout):
         return True
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return exc.response.status_code in _TRANSIENT_STATUS
+        return exc.response.status_code in TRANSIENT_STATUS
     return isinstance(exc, ConnectionError | TimeoutError)
 
 

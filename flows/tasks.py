@@ -125,6 +125,10 @@ def ensure_raw_tables(conn) -> None:
 
 
 def _last_attempt() -> bool:
-    from prefect.runtime import task_run
+    """Whether Prefect will not retry this task run again (so a failure must be recorded)."""
+    from prefect.context import TaskRunContext
 
-    return task_run.run_count > len(RETRY_DELAYS)
+    context = TaskRunContext.get()
+    if context is None:  # called outside Prefect (task.fn): nobody retries
+        return True
+    return context.task_run.run_count > context.task.retries

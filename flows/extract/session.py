@@ -23,7 +23,7 @@ from flows.extract.cache import forget_parsed_session
 from flows.extract.checks import sanity_flags
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef
-from flows.retry import is_transient_error
+from flows.retry import TRANSIENT_STATUS, is_transient_error
 
 
 @dataclass
@@ -94,13 +94,14 @@ def extract_session(ref: SessionRef, fresh: bool = False) -> SessionExtract:
     if fresh:
         forget_parsed_session(session.api_path)
     errors: list[BaseException] = []
-    with captured_fastf1_warnings(errors) as warnings:
+    with captured_fastf1_warnings(errors) as warnings, watched_responses() as refused:
         session.load(laps=True, telemetry=True, weather=True, messages=True)
     network = [e for e in errors if is_transient_error(e)]
-    if network:  # not "unavailable": the data may well exist, the request failed
+    if network or refused:  # not "unavailable": the data may well exist, the request failed
+        first = f"{type(network[0]).__name__}: {network[0]}" if network else refused[0]
         raise FastF1RequestError(
-            f"{len(network)} FastF1 request(s) failed ({type(network[0]).__name__}: {network[0]})"
-        ) from network[0]
+            f"{len(network) + len(refused)} FastF1 request(s) failed ({first})"
+        ) from (network[0] if network else None)
     frames = session_frames(session)
     if is_driver_list_only(frames):
         frames["results"] = None
@@ -161,6 +162,35 @@ def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
         if len(frame)
     ]
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+_watch = threading.local()
+
+
+@contextmanager
+def watched_responses() -> Iterator[list[str]]:
+    """HTTP 429/5xx answers FastF1 receives in this thread (it turns them into a silent None).
+
+    Offline, requests-cache answers a cache miss with 504: that is "not cached", not a fault.
+    """
+    cached = fastf1.Cache._requests_session_cached
+    offline = cached is not None and bool(cached.settings.only_if_cached)
+    for http in (cached, fastf1.Cache._requests_session):
+        if http is not None and _record_refusal not in http.hooks["response"]:
+            http.hooks["response"].append(_record_refusal)
+    _watch.sink, _watch.offline = [], offline
+    try:
+        yield _watch.sink
+    finally:
+        _watch.sink = None
+
+
+def _record_refusal(response, *args, **kwargs):
+    sink = getattr(_watch, "sink", None)
+    cache_miss = _watch.offline and response.status_code == 504
+    if sink is not None and response.status_code in TRANSIENT_STATUS and not cache_miss:
+        sink.append(f"HTTP {response.status_code} from {response.url}")
+    return response
 
 
 @contextmanager

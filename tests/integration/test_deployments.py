@@ -40,7 +40,9 @@ def prefect_server(tmp_path):
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_healthy(env["PREFECT_API_URL"], server)
@@ -81,9 +83,13 @@ def _flow_run_state(env: dict, flow_run_id: str) -> str:
 def _run_worker_until(env: dict, flow_run_ids: list[str], workers: int = 1) -> list[str]:
     """Start workers on the pool and wait until every flow run reached a final state."""
     procs = [
-        subprocess.Popen([PREFECT, "worker", "start", "--pool", "f1", "--name", f"worker-{i}"],
-                         cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [PREFECT, "worker", "start", "--pool", "f1", "--name", f"worker-{i}"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for i in range(workers)
     ]
     try:
@@ -113,33 +119,61 @@ def _start_run(env: dict, deployment: str, *params: str) -> str:
 
 
 def test_worker_runs_the_sync_deployment(prefect_server, db_url, offline_fastf1):
-    env = {**prefect_server, "DATABASE_URL": db_url, "FASTF1_CACHE_DIR": str(offline_fastf1),
-           "FASTF1_OFFLINE": "1"}
+    env = {
+        **prefect_server,
+        "DATABASE_URL": db_url,
+        "FASTF1_CACHE_DIR": str(offline_fastf1),
+        "FASTF1_OFFLINE": "1",
+    }
     _deploy(env)
     deployments = _prefect(env, "deployment", "ls")
     assert "sync/twice-daily" in deployments and "backfill/season" in deployments
 
-    run_id = _start_run(env, "sync/twice-daily", "--param", "year=2019",
-                        "--param", "as_of=2019-09-08T12:00:00+00:00")
+    run_id = _start_run(
+        env,
+        "sync/twice-daily",
+        "--param",
+        "year=2019",
+        "--param",
+        "as_of=2019-09-08T12:00:00+00:00",
+    )
     assert _run_worker_until(env, [run_id]) == ["COMPLETED"]
 
-    statuses = dict(query(db_url, "select session_id, status from staged.sessions "
-                                  "where event_id = '2019-italian-grand-prix'"))
+    statuses = dict(
+        query(
+            db_url,
+            "select session_id, status from staged.sessions "
+            "where event_id = '2019-italian-grand-prix'",
+        )
+    )
     assert statuses["2019-italian-grand-prix-q"] == "completed"
     assert statuses["2019-italian-grand-prix-r"] == "scheduled"
 
 
 def test_two_workers_share_a_fanned_out_season(prefect_server, db_url, offline_fastf1):
-    env = {**prefect_server, "DATABASE_URL": db_url, "FASTF1_CACHE_DIR": str(offline_fastf1),
-           "FASTF1_OFFLINE": "1"}
+    env = {
+        **prefect_server,
+        "DATABASE_URL": db_url,
+        "FASTF1_CACHE_DIR": str(offline_fastf1),
+        "FASTF1_OFFLINE": "1",
+    }
     _deploy(env)
-    run_id = _start_run(env, "backfill/season", "--param", "year=2023", "--param", "fan_out=true",
-                        "--param", 'events=["Bahrain", "Azerbaijan", "Miami"]')
+    run_id = _start_run(
+        env,
+        "backfill/season",
+        "--param",
+        "year=2023",
+        "--param",
+        "fan_out=true",
+        "--param",
+        'events=["Bahrain", "Azerbaijan", "Miami"]',
+    )
     assert _run_worker_until(env, [run_id], workers=2) == ["COMPLETED"]
 
     children = httpx.post(
         f"{env['PREFECT_API_URL']}/flow_runs/filter",
-        json={"flow_runs": {"parent_task_run_id": {"is_null_": False}}}, timeout=10,
+        json={"flow_runs": {"parent_task_run_id": {"is_null_": False}}},
+        timeout=10,
     ).json()
     assert len(children) == 3 and {c["state"]["type"] for c in children} == {"COMPLETED"}
     assert scalar(db_url, "select count(distinct session_id) from staged.results") == 5
