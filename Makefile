@@ -25,7 +25,7 @@ SKIP_RESULTS ?=
 POOL ?= f1
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: help install backfill sync server deploy worker test browser docs docs-build lint format db-url psql db-stop clean
+.PHONY: help install backfill sync server deploy worker test bench browser docs docs-build lint format db-url psql db-stop clean
 
 help: ## Show the available commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,10 @@ browser: ## Install Chromium for the docs browser test (Debian package; needs ro
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 		>/dev/null; } || echo "install Chromium (apt-get install chromium) for the docs browser test"
+
+bench: install ## Time loading and dbt on a synthetic season, write bench/RESULTS.md: make bench [SCALE=30]
+	$(VENV)/bin/python -m bench $(if $(SCALE),--scale "$(SCALE)") \
+		--command "make bench$(if $(SCALE), SCALE=$(SCALE))"
 
 docs: install ## Build the dbt docs site and serve it on http://127.0.0.1:8080
 	@$(RUN) docs --serve

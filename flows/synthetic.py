@@ -1,12 +1,14 @@
-"""Deterministic synthetic sessions shaped like FastF1's frames, at real rates and sizes.
+"""Deterministic synthetic sessions and seasons shaped like FastF1's frames, at real sizes.
 
-Used by the tests (tiny) and the benchmark (a season). Car data and position are sampled
-about 4 times a second per car, as F1's live timing publishes them.
+Used by the tests (tiny) and the benchmark (a season, streamed one session at a time). Car data
+and position are sampled about 4 times a second per car, as F1's live timing publishes them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -14,10 +16,21 @@ import polars as pl
 
 from flows import datasets as ds
 from flows.extract.frames import to_polars
+from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.extract.session import telemetry_frame
 
 TELEMETRY_HZ = 4
 COMPOUNDS = np.array(["SOFT", "MEDIUM", "HARD"])
+LAP_SECONDS = 90.0
+# A conventional weekend: FastF1's session names, start (days before the race, UTC hour) and
+# minutes of timing data (a race's telemetry spans about two hours).
+WEEKEND = (
+    ("Practice 1", -2, 11, 60),
+    ("Practice 2", -2, 15, 60),
+    ("Practice 3", -1, 11, 60),
+    ("Qualifying", -1, 15, 60),
+    ("Race", 0, 13, 120),
+)
 
 
 def synthetic_session(
@@ -35,7 +48,7 @@ def synthetic_session(
     )
     duration = laps * lap_seconds
     return {
-        "results": _results(rng, numbers),
+        "results": _results(rng, numbers, laps),
         "laps": _laps(rng, numbers, laps, lap_seconds, t0),
         "weather": _weather(rng, duration),
         "car_data": {n: _car(rng, duration, t0) for n in numbers},
@@ -77,7 +90,7 @@ def synthetic_frames(seed: int, start: datetime, **sizes) -> dict[str, pl.DataFr
     return {name: to_polars(frame, ds.BY_NAME[name]) for name, frame in frames.items()}
 
 
-def _results(rng: np.random.Generator, numbers: list[str]) -> pd.DataFrame:
+def _results(rng: np.random.Generator, numbers: list[str], laps: int) -> pd.DataFrame:
     order = rng.permutation(len(numbers))
     n = len(numbers)
     return pd.DataFrame(
@@ -94,7 +107,7 @@ def _results(rng: np.random.Generator, numbers: list[str]) -> pd.DataFrame:
             "Points": np.where(
                 order < 10, np.array([25, 18, 15, 12, 10, 8, 6, 4, 2, 1])[np.minimum(order, 9)], 0
             ).astype(float),
-            "Laps": np.full(n, 50.0),
+            "Laps": np.full(n, float(laps)),
         }
     )
 
@@ -147,6 +160,13 @@ def _weather(rng, duration: float) -> pd.DataFrame:
     )
 
 
+def _timedeltas(seconds: np.ndarray) -> pd.TimedeltaIndex:
+    """Seconds as FastF1's nanosecond timedeltas, rounded to the microsecond (vectorised:
+    ``pd.to_timedelta`` on floats is slow at telemetry sizes)."""
+    micros = np.round(seconds * 1e6).astype(np.int64)
+    return pd.TimedeltaIndex(micros.astype("timedelta64[us]").astype("timedelta64[ns]"))
+
+
 def _samples(rng, duration: float) -> np.ndarray:
     count = int(duration * TELEMETRY_HZ)
     jitter = rng.uniform(-0.02, 0.02, count)
@@ -155,12 +175,12 @@ def _samples(rng, duration: float) -> np.ndarray:
 
 def _car(rng, duration: float, t0) -> pd.DataFrame:
     seconds = _samples(rng, duration)
-    n = len(seconds)
+    n, elapsed = len(seconds), _timedeltas(seconds)
     return pd.DataFrame(
         {
-            "Date": t0 + pd.to_timedelta(seconds, unit="s"),
-            "SessionTime": pd.to_timedelta(seconds, unit="s"),
-            "Time": pd.to_timedelta(seconds, unit="s"),
+            "Date": t0 + elapsed,
+            "SessionTime": elapsed,
+            "Time": elapsed,
             "RPM": rng.integers(8000, 12500, n).astype(float),
             "Speed": rng.integers(80, 340, n).astype(float),
             "nGear": rng.integers(1, 9, n),
@@ -174,13 +194,13 @@ def _car(rng, duration: float, t0) -> pd.DataFrame:
 
 def _position(rng, duration: float, t0) -> pd.DataFrame:
     seconds = _samples(rng, duration)
-    n = len(seconds)
+    n, elapsed = len(seconds), _timedeltas(seconds)
     angle = seconds / 90.0 * 2 * np.pi
     return pd.DataFrame(
         {
-            "Date": t0 + pd.to_timedelta(seconds, unit="s"),
-            "SessionTime": pd.to_timedelta(seconds, unit="s"),
-            "Time": pd.to_timedelta(seconds, unit="s"),
+            "Date": t0 + elapsed,
+            "SessionTime": elapsed,
+            "Time": elapsed,
             "Status": "OnTrack",
             "X": np.round(5000 * np.cos(angle)),
             "Y": np.round(3000 * np.sin(angle)),
@@ -188,3 +208,73 @@ def _position(rng, duration: float, t0) -> pd.DataFrame:
             "Source": "pos",
         }
     )
+
+
+@dataclass(frozen=True)
+class SyntheticSeason:
+    """A schedule of ``len(refs)`` sessions whose frames are made on demand, one at a time."""
+
+    season: int
+    events: pl.DataFrame
+    sessions: pl.DataFrame
+    refs: list[SessionRef]
+    drivers: int = 20
+    minutes: float | None = None  # every session's length; None: real lengths (see WEEKEND)
+
+    def frames(self, index: int) -> dict[str, pl.DataFrame]:
+        """The raw-schema frames of session ``index`` (the same on every call)."""
+        ref = self.refs[index]
+        minutes = self.minutes or _MINUTES[ref.session_name]
+        laps = max(int(minutes * 60 / LAP_SECONDS), 1)
+        return synthetic_frames(
+            self.season * 1000 + index, ref.starts_at, drivers=self.drivers, laps=laps
+        )
+
+    def __iter__(self) -> Iterator[tuple[SessionRef, dict[str, pl.DataFrame]]]:
+        """Stream the season: only one session's frames are alive at a time."""
+        for index, ref in enumerate(self.refs):
+            yield ref, self.frames(index)
+
+
+def synthetic_season(
+    season: int, sessions: int, drivers: int = 20, minutes: float | None = None
+) -> SyntheticSeason:
+    """The first ``sessions`` sessions of a season of conventional weekends, a fortnight apart.
+
+    At real sizes (the default) a practice or qualifying session has 2 x 288,000 telemetry rows
+    and a race 2 x 576,000; ``drivers`` and ``minutes`` make tiny seasons for tests.
+    """
+    events = -(-sessions // len(WEEKEND))
+    schedule = synthetic_schedule(season, events)
+    event_frame, session_frame = schedule_frames(schedule, season)
+    refs = session_refs(event_frame, session_frame)[:sessions]
+    return SyntheticSeason(season, event_frame, session_frame, refs, drivers, minutes)
+
+
+def synthetic_schedule(season: int, events: int) -> pd.DataFrame:
+    """FastF1's wide event schedule (``get_event_schedule``) for ``events`` weekends."""
+    first_race = datetime(season, 3, 1)
+    rows = []
+    for index in range(events):
+        name = f"Synthetic {index + 1} Grand Prix"
+        race_day = first_race + timedelta(days=14 * index)
+        row = {
+            "RoundNumber": index + 1,
+            "Country": "Nowhere",
+            "Location": f"Circuit {index + 1}",
+            "OfficialEventName": f"FORMULA 1 {name.upper()} {season}",
+            "EventDate": pd.Timestamp(race_day),
+            "EventName": name,
+            "EventFormat": "conventional",
+            "F1ApiSupport": True,
+        }
+        for number, (session, days, hour, _) in enumerate(WEEKEND, start=1):
+            start = pd.Timestamp(race_day + timedelta(days=days, hours=hour))
+            row[f"Session{number}"] = session
+            row[f"Session{number}DateUtc"] = start
+            row[f"Session{number}Date"] = start.tz_localize("UTC")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+_MINUTES = {name: minutes for name, _, _, minutes in WEEKEND}

@@ -1,6 +1,15 @@
-"""DDL for the append-only `raw` schema, generated from the dataset specs in `flows.datasets`."""
+"""DDL for the append-only `raw` schema, generated from the dataset specs in `flows.datasets`.
+
+Telemetry (car_data, position_data: nearly all the rows) is list-partitioned by `_load_id`: each
+load's rows are one partition, which the loader fills and attaches in the load's transaction
+(see `flows.load.ingest`). A superseded load can then go with `drop table`, not a `delete`.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
 
 import polars as pl
 
@@ -8,6 +17,8 @@ from flows.datasets import EVENTS_SCHEMA, LINEAGE, SESSION_DATASETS, SESSIONS_SC
 
 SCHEMA = "raw"
 MANIFEST = "load_manifest"
+PARTITIONED = ("car_data", "position_data")
+PARTITION_KEY = "_load_id"
 
 # One row per (load, dataset): what a load attempt found and wrote.
 MANIFEST_SCHEMA: dict[str, pl.DataType] = {
@@ -77,10 +88,15 @@ def raw_table_schemas() -> dict[str, dict[str, pl.DataType]]:
 
 
 def ddl_statements() -> list[str]:
-    """Idempotent statements that create the raw schema, its tables and their lineage indexes."""
+    """Idempotent statements that create the raw schema, its tables and their lineage indexes.
+
+    A database created before telemetry was partitioned keeps its plain tables (the loader
+    appends to them as before); partitioning applies to tables created from now on.
+    """
     statements = [f"create schema if not exists {SCHEMA}"]
     for table, schema in raw_table_schemas().items():
-        statements.append(create_table_sql(table, schema))
+        create = create_table_sql(table, schema)
+        statements.append(create + _partitioning(table))
         statements.extend(add_columns_sql(table, schema))
     statements.append(
         f"create index if not exists load_manifest_session_idx "
@@ -91,4 +107,86 @@ def ddl_statements() -> list[str]:
             f"create index if not exists {dataset.name}_load_idx "
             f"on {SCHEMA}.{quote_ident(dataset.name)} (session_id, _load_id)"
         )
+    statements.append(drop_orphan_partitions_sql())
     return statements
+
+
+def _partitioning(table: str) -> str:
+    return f" partition by list ({PARTITION_KEY})" if table in PARTITIONED else ""
+
+
+# A load's partition: "<dataset>__<load id as 32 hex digits>" (at most 47 characters).
+_PARTITION_NAME = r"^(" + "|".join(PARTITIONED) + r")__[0-9a-f]{32}$"
+
+
+def partition_name(table: str, load_id: str) -> str:
+    try:
+        digits = uuid.UUID(load_id).hex
+    except ValueError:
+        digits = hashlib.md5(load_id.encode()).hexdigest()
+    return f"{table}__{digits}"
+
+
+def literal(value: str | datetime) -> str:
+    """A SQL literal (standard_conforming_strings, the default since PostgreSQL 9.1)."""
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def partition_table_sql(
+    table: str, load_id: str, columns: list[tuple[str, str]], constants: dict[str, str]
+) -> str:
+    """A standalone table shaped like ``raw.<table>`` (``columns``: name, SQL type) for one load.
+
+    ``constants`` (literals by column: the lineage) become column defaults, so the loader does
+    not send them with every row; a check constraint holds the partition bound, so attaching
+    the table needs no validation scan.
+    """
+    parts = []
+    for name, sql_type in columns:
+        default = f" default {constants[name]}" if name in constants else ""
+        not_null = " not null" if name == PARTITION_KEY else ""
+        parts.append(f"{quote_ident(name)} {sql_type}{not_null}{default}")
+    parts.append(f"check ({quote_ident(PARTITION_KEY)} = {literal(load_id)})")
+    body = ",\n  ".join(parts)
+    return f"create table {SCHEMA}.{quote_ident(partition_name(table, load_id))} (\n  {body}\n)"
+
+
+def attach_partition_sql(table: str, load_id: str) -> str:
+    return (
+        f"alter table {SCHEMA}.{quote_ident(table)} attach partition "
+        f"{SCHEMA}.{quote_ident(partition_name(table, load_id))} for values in ({literal(load_id)})"
+    )
+
+
+def partition_lock_key(table: str, load_id: str) -> str:
+    """The advisory lock a load holds while its partition is not attached yet."""
+    return f"{SCHEMA}.{partition_name(table, load_id)}"
+
+
+def drop_orphan_partitions_sql() -> str:
+    """Drop load partitions that were never attached (their load failed or was killed).
+
+    A load in progress holds an advisory lock named after its partition until it commits or
+    rolls back (see ``partition_lock_key``), so only abandoned partitions are dropped.
+    """
+    return f"""do $$
+declare
+    orphan record;
+begin
+    for orphan in
+        select n.nspname || '.' || c.relname as name
+        from pg_class as c
+        inner join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = {literal(SCHEMA)}
+            and c.relkind = 'r'
+            and not c.relispartition
+            and c.relname ~ {literal(_PARTITION_NAME)}
+    loop
+        if pg_try_advisory_xact_lock(hashtextextended(orphan.name, 0)) then
+            execute format('drop table %s', orphan.name);
+        end if;
+    end loop;
+end
+$$"""

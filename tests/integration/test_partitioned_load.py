@@ -1,0 +1,154 @@
+"""Telemetry loads into one partition per load: attached in the load's transaction, orphans of
+failed loads dropped by the next DDL run unless their load is still running, old plain tables
+still loaded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from flows.database import connect
+from flows.extract.schedule import schedule_frames, session_refs
+from flows.extract.session import SessionExtract
+from flows.load import ingest as ingest_module
+from flows.load.raw_tables import (
+    PARTITIONED,
+    create_table_sql,
+    ddl_statements,
+    partition_lock_key,
+    raw_table_schemas,
+)
+from flows.load.session_load import write_schedule, write_session
+from flows.synthetic import synthetic_frames
+from tests.integration.conftest import query, scalar
+from tests.schedules import wide_schedule
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2024, 3, 2, 15, tzinfo=UTC)
+UNATTACHED = (
+    "select c.relname from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+    "where n.nspname = 'raw' and c.relkind = 'r' and not c.relispartition "
+    "and c.relname like '%\\_\\_%' order by 1"
+)
+
+
+def _prepare(url: str, plain: tuple[str, ...] = ()):
+    """Raw tables (``plain`` ones as created before partitioning) and a 2024 schedule."""
+    events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        cursor.execute("create schema raw")
+        for table in plain:
+            cursor.execute(create_table_sql(table, raw_table_schemas()[table]))
+        for statement in ddl_statements():
+            cursor.execute(statement)
+        conn.commit()
+        write_schedule(conn, 2024, events, sessions)
+    return {r.session_type: r for r in session_refs(events, sessions)}
+
+
+def _load(url: str, ref, frames):
+    with connect(url) as conn:
+        return write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
+
+
+def _run_ddl(url: str) -> None:
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for statement in ddl_statements():
+            cursor.execute(statement)
+        conn.commit()
+
+
+def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatch):
+    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 100)  # several batches per stream
+    refs = _prepare(db_url)
+    frames = {
+        ref: synthetic_frames(seed, START, drivers=3, laps=4) for seed, ref in enumerate("QR")
+    }
+    load_ids = {ref: _load(db_url, refs[ref], f)[0].load_id for ref, f in frames.items()}
+
+    for table in PARTITIONED:
+        partitions = query(
+            db_url,
+            "select pg_get_expr(c.relpartbound, c.oid) from pg_inherits as i "
+            "join pg_class as c on c.oid = i.inhrelid where i.inhparent = $1::regclass",
+            f"raw.{table}",
+        )
+        assert sorted(bound for (bound,) in partitions) == sorted(
+            f"FOR VALUES IN ('{load_id}')" for load_id in load_ids.values()
+        )
+        for ref, load_id in load_ids.items():
+            stored = query(
+                db_url,
+                f"select session_id, _load_id, count(*) from raw.{table} "
+                "where _load_id = $1 group by 1, 2",
+                load_id,
+            )
+            assert stored == [(refs[ref].session_id, load_id, frames[ref][table].height)]
+    rpm = query(db_url, "select rpm from raw.car_data where _load_id = $1", load_ids["R"])
+    assert sorted(r for (r,) in rpm) == sorted(frames["R"]["car_data"]["rpm"].to_list())
+
+
+def test_a_failed_load_leaves_no_rows_and_the_next_ddl_run_drops_its_partitions(db_url):
+    race = _prepare(db_url)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=3)
+    broken = frames["race_control_messages"].with_columns(pl.col("lap").cast(pl.String))
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
+        _load(db_url, race, {**frames, "race_control_messages": broken})  # after telemetry
+
+    assert [scalar(db_url, f"select count(*) from raw.{t}") for t in PARTITIONED] == [0, 0]
+    assert len(query(db_url, UNATTACHED)) == len(PARTITIONED)  # filled, never attached
+    _run_ddl(db_url)
+    assert query(db_url, UNATTACHED) == []
+
+
+def test_the_ddl_run_keeps_the_partition_of_a_load_still_running(db_url):
+    race = _prepare(db_url)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=3)
+    broken = frames["race_control_messages"].with_columns(pl.col("lap").cast(pl.String))
+    with pytest.raises(Exception):  # noqa: B017
+        _load(db_url, race, {**frames, "race_control_messages": broken})
+    (orphan, *_) = [name for (name,) in query(db_url, UNATTACHED)]
+    table, digits = orphan.split("__")
+    load_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+    with connect(db_url) as running:  # holds the lock a load holds until it commits
+        cursor = running.cursor()
+        cursor.execute(
+            "select pg_advisory_xact_lock(hashtextextended($1, 0))",
+            parameters=(partition_lock_key(table, load_id),),
+        )
+        _run_ddl(db_url)
+        assert orphan in {name for (name,) in query(db_url, UNATTACHED)}
+        running.rollback()
+    _run_ddl(db_url)
+    assert query(db_url, UNATTACHED) == []
+
+
+def test_telemetry_tables_made_before_partitioning_are_kept_and_loaded(db_url):
+    race = _prepare(db_url, plain=PARTITIONED)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=3)
+    _load(db_url, race, frames)
+
+    kinds = query(
+        db_url,
+        "select c.relname, c.relkind from pg_class as c join pg_namespace as n "
+        "on n.oid = c.relnamespace where n.nspname = 'raw' "
+        "and c.relname in ('car_data', 'position_data') order by 1",
+    )
+    assert kinds == [("car_data", "r"), ("position_data", "r")]
+    for table in PARTITIONED:
+        assert scalar(db_url, f"select count(*) from raw.{table}") == frames[table].height
+
+
+def test_a_column_a_newer_fastf1_adds_reaches_the_partition(db_url):
+    race = _prepare(db_url)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=3)
+    car = frames["car_data"].with_columns(pl.lit(1.5).alias("new_metric"))
+    _load(db_url, race, {**frames, "car_data": car})
+
+    assert scalar(db_url, "select count(new_metric) from raw.car_data") == car.height
