@@ -186,9 +186,10 @@ def watched_responses() -> Iterator[list[str]]:
 
 
 def _record_refusal(response, *args, **kwargs):
-    sink = getattr(_watch, "sink", None)
-    cache_miss = _watch.offline and response.status_code == 504
-    if sink is not None and response.status_code in TRANSIENT_STATUS and not cache_miss:
+    sink = getattr(_watch, "sink", None)  # None outside watched_responses() in this thread
+    if sink is None or response.status_code not in TRANSIENT_STATUS:
+        return response
+    if not (_watch.offline and response.status_code == 504):
         sink.append(f"HTTP {response.status_code} from {response.url}")
     return response
 
