@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flows.datasets import SESSION_DATASETS
+from flows.extract.schedule import slugify
 from flows.report import RunSummary
 
 log = logging.getLogger(__name__)
@@ -56,14 +57,21 @@ def availability_markdown(summary: RunSummary, flow_name: str) -> str:
     return "\n".join(lines)
 
 
+def artifact_key(flow_name: str, season: int, run_name: str, run_id: str) -> str:
+    """One key per flow run (keys hold lowercase letters, digits and dashes): no run's report
+    overwrites another's, e.g. `sync-2026-clever-fox-3fa85f64`."""
+    return slugify(f"{flow_name}-{season}-{run_name}-{run_id[:8]}")
+
+
 def publish_report(summary: RunSummary, flow_name: str) -> None:
     """Attach the report to the flow run (no-op outside one)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
     from prefect.context import FlowRunContext
 
-    if FlowRunContext.get() is None:
+    context = FlowRunContext.get()
+    if context is None:
         return
-    key = f"{flow_name}-{summary.season}"
+    key = artifact_key(flow_name, summary.season, context.flow_run.name, str(context.flow_run.id))
     try:
         create_table_artifact(
             table=report_rows(summary), key=f"{key}-sessions", description=summary.line()

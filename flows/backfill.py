@@ -7,12 +7,17 @@ from datetime import UTC, datetime
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.artifacts import publish_report
 from flows.config import get_settings
+from flows.database import connect, database_url
+from flows.extract.schedule import SessionRef
+from flows.load.manifest import FAILED, complete_sessions, loads_since
 from flows.logs import ensure_logging
-from flows.report import RunSummary
+from flows.outcome import final_state
+from flows.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
 from flows.selection import select_sessions
 from flows.tasks import build_staged_tables, load_schedule, load_sessions
 
@@ -27,29 +32,28 @@ def backfill(
     force: bool = False,
     fan_out: bool = False,
     build: bool = True,
-) -> RunSummary:
+) -> State:
     """Load every session of ``year`` that has ended (or the chosen ones), then build staged.
 
     ``fan_out`` (when run as a deployment) starts one flow run of the same deployment per
-    event instead, waits for them all, then builds staged once.
+    event instead, waits for them all, gathers their outcomes, then builds staged once.
+    The run ends Failed, after its report, when a session (or an event run) failed.
     """
     ensure_logging(get_settings())
+    started = datetime.now(UTC)
     refs = select_sessions(load_schedule(year), events, sessions)
     if fan_out:
         event_ids = list(dict.fromkeys(r.event_id for r in refs))
         runs = [run_event.submit(year, e, sessions, force) for e in event_ids]
-        states = [r.result() for r in runs]
-        failed = [e for e, state in zip(event_ids, states, strict=True) if state != "COMPLETED"]
-        if failed:
-            log.error("event runs that did not complete: %s", ", ".join(failed))
-        outcomes = []
+        states = dict(zip(event_ids, (r.result() for r in runs), strict=True))
+        outcomes = gather_outcomes(refs, started, states)
     else:
-        outcomes = load_sessions(refs, datetime.now(UTC), force, title=f"backfill {year}")
+        outcomes = load_sessions(refs, started, force, title=f"backfill {year}")
     if build:
         build_staged_tables()
     summary = RunSummary(year, outcomes, staged_built=build)
     publish_report(summary, "backfill")
-    return summary
+    return final_state(summary)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="event {event_id}")
@@ -73,3 +77,35 @@ def run_event(year: int, event_id: str, sessions: list[str] | None, force: bool)
         as_subflow=True,
     )
     return run.state.type.value
+
+
+@task(cache_policy=NO_CACHE)
+def gather_outcomes(
+    refs: list[SessionRef], since: datetime, event_states: dict[str, str]
+) -> list[SessionOutcome]:
+    """The event runs' outcomes per session, from the manifest rows they wrote since ``since``.
+
+    A session they did not load is skipped (complete already), not yet held, or failed (its
+    event run ended before trying it).
+    """
+    season = refs[0].season if refs else 0
+    with connect(database_url()) as conn:
+        cursor = conn.cursor()
+        loads, complete = loads_since(cursor, season, since), complete_sessions(cursor, season)
+    outcomes = []
+    for ref in refs:
+        entries, state = loads.get(ref.session_id), event_states[ref.event_id]
+        if entries:
+            seconds = (entries[0].finished_at - entries[0].started_at).total_seconds()
+            outcomes.append(SessionOutcome.from_entries(ref, entries, seconds))
+        elif ref.ends_at is not None and ref.ends_at > since:
+            outcomes.append(SessionOutcome(ref, NOT_YET_HELD))
+        elif ref.session_id in complete:
+            outcomes.append(SessionOutcome(ref, SKIPPED))
+        else:
+            detail = f"its event run ended {state} without loading it"
+            outcomes.append(SessionOutcome(ref, FAILED, detail=detail))
+    failed = [e for e, s in event_states.items() if s != "COMPLETED"]
+    if failed:
+        log.error("event runs that did not complete: %s", ", ".join(failed))
+    return outcomes

@@ -54,8 +54,12 @@ def run_backfill(args: argparse.Namespace) -> int:
             FIRST_TIMING_SEASON,
         )
     from flows.backfill import backfill
+    from flows.outcome import summary_of
 
-    summary = backfill(year=year, events=events, sessions=sessions, force=args.force)
+    state = backfill(
+        year=year, events=events, sessions=sessions, force=args.force, return_state=True
+    )
+    summary = summary_of(state)
     summary.print(as_json=get_settings().log_format == "json")
     return 1 if summary.failed else 0
 
@@ -82,11 +86,17 @@ def run_sync(args: argparse.Namespace) -> int:
     year = parse_year(args.year) if args.year else None
     as_of = parse_as_of(args.as_of) if args.as_of else None
     _check_database()
+    from flows.outcome import summary_of
     from flows.sync import sync
 
-    summary = sync(
-        year=year, skip_schedule=args.skip_schedule, skip_results=args.skip_results, as_of=as_of
+    state = sync(
+        year=year,
+        skip_schedule=args.skip_schedule,
+        skip_results=args.skip_results,
+        as_of=as_of,
+        return_state=True,
     )
+    summary = summary_of(state)
     summary.print(as_json=get_settings().log_format == "json")
     return 1 if summary.failed else 0
 

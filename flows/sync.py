@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 
-from prefect import flow
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.artifacts import publish_report
 from flows.config import get_settings
+from flows.database import connect, database_url
+from flows.extract.schedule import session_refs
+from flows.load.schedule_store import stored_schedule
 from flows.logs import ensure_logging
+from flows.outcome import final_state
 from flows.report import RunSummary
-from flows.tasks import build_staged_tables, load_schedule, load_sessions, read_schedule
+from flows.tasks import (
+    build_staged_tables,
+    ensure_raw_tables,
+    load_schedule,
+    load_sessions,
+    read_schedule,
+)
+
+log = logging.getLogger("flows.sync")
 
 
 @flow(name="sync", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().max_workers))
@@ -20,7 +35,8 @@ def sync(
     skip_schedule: bool = False,
     skip_results: bool = False,
     as_of: datetime | None = None,
-) -> RunSummary:
+    near_session_hours: float | None = None,
+) -> State:
     """Bring the season up to date as of ``as_of`` (default: now).
 
     1. Snapshot the schedule: moved sessions get their new times, vanished ones become
@@ -29,13 +45,35 @@ def sync(
        (F1 publishes 30-120 min after a session, Jolpica can lag a day) mean another try on
        the next run; each new load supersedes the earlier partial one in staged.
     3. `dbt build`, with statuses (scheduled, live, awaiting_results, completed) as of ``as_of``.
+
+    With ``near_session_hours`` (the race-weekend schedule) the run does nothing, and says
+    why, unless a session of the stored schedule starts within that many hours of ``as_of``.
+    The run ends Failed, after its report, when a session failed.
     """
     ensure_logging(get_settings())
     now = as_of or datetime.now(UTC)
     year = year or now.year
+    if near_session_hours is not None and not near_sessions(year, now, near_session_hours):
+        why = f"skipped: no session of the stored {year} schedule within {near_session_hours:g} h"
+        log.info("sync %s", why)
+        return final_state(RunSummary(year, [], staged_built=False), message=why)
     refs = read_schedule(year) if skip_schedule else load_schedule(year)
     outcomes = [] if skip_results else load_sessions(refs, now, title=f"sync {year}")
     build_staged_tables(as_of=now)
     summary = RunSummary(year, outcomes, staged_built=True)
     publish_report(summary, "sync")
-    return summary
+    return final_state(summary)
+
+
+@task(cache_policy=NO_CACHE)
+def near_sessions(year: int, now: datetime, hours: float) -> list[str]:
+    """Sessions of the stored schedule starting within ``hours`` of ``now`` (no FastF1 call)."""
+    with connect(database_url()) as conn:
+        ensure_raw_tables(conn)
+        events, sessions = stored_schedule(conn.cursor(), year)
+    window = timedelta(hours=hours)
+    return [
+        ref.session_id
+        for ref in session_refs(events, sessions)
+        if ref.starts_at is not None and abs(ref.starts_at - now) <= window
+    ]

@@ -62,3 +62,23 @@ def has_attempts(cursor, session_id: str) -> bool:
         parameters=(session_id,),
     )
     return bool(cursor.fetchone()[0])
+
+
+def loads_since(cursor, season: int, since: datetime) -> dict[str, list[ManifestEntry]]:
+    """Per session of ``season``: the rows of its latest load attempt started at or after
+    ``since`` (what the runs since then found, e.g. a fanned-out backfill's event runs)."""
+    columns = ", ".join(MANIFEST_SCHEMA)
+    cursor.execute(
+        f"select {columns} from {SCHEMA}.{MANIFEST} "
+        "where season = $1 and session_id is not null and started_at >= $2 "
+        "order by finished_at, load_id, dataset",
+        parameters=(season, since),
+    )
+    latest: dict[str, list[ManifestEntry]] = {}
+    for row in cursor.fetchall():
+        entry = ManifestEntry(*row)
+        kept = latest.get(entry.session_id)
+        if kept is None or kept[0].load_id != entry.load_id:
+            latest[entry.session_id] = kept = []  # a later load of the session replaces it
+        kept.append(entry)
+    return latest
