@@ -71,20 +71,23 @@ def test_terminal_shows_live_progress(db_url, offline_fastf1, prefect_backend, t
 
 def test_report_is_published_as_prefect_artifacts(db_url, offline_fastf1, prefect_backend):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    summary = backfill(year=2019, events=["Italian"])
-    assert summary.counts["loaded"] == 1
+    state = backfill(year=2019, events=["Italian"], return_state=True)
+    assert state.result().counts["loaded"] == 1
 
+    run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_="backfill-2019"))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
         )
         progress = [a for a in client.read_artifacts() if a.type == "progress"]
-    by_key = {a.key: a for a in artifacts}
-    table = by_key["backfill-2019-sessions"]
+    # keys are per run: backfill-2019-<run name>-<run id>-sessions
+    by_key = {a.key.rsplit("-", 1)[-1]: a for a in artifacts if a.key}
+    assert all(a.key.startswith("backfill-2019-") for a in by_key.values())
+    table = by_key["sessions"]
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     qualifying = next(r for r in rows if r["session_id"] == "2019-italian-grand-prix-q")
     assert qualifying["status"] == "loaded" and qualifying["laps"] == "loaded"
-    assert "| Italian Grand Prix | Q |" in by_key["backfill-2019-availability"].data
+    assert "| Italian Grand Prix | Q |" in by_key["availability"].data
     assert any(float(a.data) == 100.0 for a in progress)

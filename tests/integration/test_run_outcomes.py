@@ -1,0 +1,152 @@
+"""How runs end: Failed (with the report published) when a session failed, one report per run,
+and the race-weekend schedule's cheap skip when no session is near."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import fastf1
+import pytest
+
+from flows.cli import main
+from flows.config import get_settings
+from flows.extract.cache import configure_fastf1
+from flows.sync import near_sessions, sync
+from flows.tasks import load_schedule, load_session
+from tests.integration.conftest import scalar
+from tests.integration.test_reliability import (  # noqa: F401 - cli_logging is a fixture
+    BAKU,
+    BAKU_FOLDER,
+    FaultyNetwork,
+    cli_logging,
+    rate_limited,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def faults(frozen_cache_dir, tmp_path, monkeypatch) -> FaultyNetwork:
+    """FastF1 offline on the recorded responses (no parsed pickles: every load requests
+    again), with faults for chosen URLs; retries without their back-off waits."""
+    cache = tmp_path / "fastf1-cache"
+    cache.mkdir()
+    for path in frozen_cache_dir.glob("fastf1_http_cache.sqlite*"):
+        shutil.copy(path, cache / path.name)
+    monkeypatch.setenv("FASTF1_CACHE_DIR", str(cache))
+    monkeypatch.setenv("FASTF1_OFFLINE", "1")
+    get_settings.cache_clear()
+    configure_fastf1(get_settings())
+    network = FaultyNetwork()
+    session = fastf1.Cache._requests_session_cached
+    monkeypatch.setattr(session, "send", network.wrap(session))
+    monkeypatch.setattr(load_session, "retry_delay_seconds", 0)
+    return network
+
+
+def flow_runs_since(since: datetime) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since)),
+            sort=FlowRunSort.START_TIME_ASC,
+        )
+
+
+def artifacts_of(flow_run_id) -> dict[str, object]:
+    """The run's keyed artifacts by key."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {a.key: a for a in artifacts if a.key}
+
+
+def table_rows(artifact) -> list[dict]:
+    return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+
+
+@pytest.mark.replay
+@pytest.mark.usefixtures("cli_logging")
+def test_a_failed_session_fails_the_flow_run_after_its_report(
+    db_url, faults, prefect_backend, capsys
+):
+    # Protections: flows.outcome.final_state ends the run Failed when a session failed (so
+    # Prefect automations can fire), after publish_report; flows.cli reads the summary from
+    # the Failed state (return_state=True) and still prints it and exits 1; artifact keys are
+    # per run (flows.artifacts.artifact_key), so the rerun's report does not replace it.
+    since = datetime.now(UTC)
+    faults.add(BAKU_FOLDER["S"], rate_limited)  # every attempt: the Sprint fails
+    args = ["backfill", "--year", "2023", "--events", "Azerbaijan", "--sessions", "SS,S"]
+
+    assert main(args) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "1 loaded, 0 skipped (already complete), 0 unavailable, 1 failed" in err
+    assert "failed 2023 Azerbaijan Grand Prix Sprint: RateLimitExceededError" in err
+
+    faults.clear()
+    assert main(args) == 0  # the rerun loads the Sprint: Completed
+
+    first, second = flow_runs_since(since)
+    assert first.state.type.value == "FAILED"
+    assert first.state.message == f"failed sessions: {BAKU['S']}"
+    assert second.state.type.value == "COMPLETED"
+    reports = [artifacts_of(first.id), artifacts_of(second.id)]
+    for run, report in zip((first, second), reports, strict=True):
+        assert sorted(report) == [
+            f"backfill-2023-{run.name}-{str(run.id)[:8]}-availability",
+            f"backfill-2023-{run.name}-{str(run.id)[:8]}-sessions",
+        ]
+    failed_rows, rerun_rows = (
+        {r["session_id"]: r for r in table_rows(next(a for k, a in rep.items() if "sessions" in k))}
+        for rep in reports
+    )
+    assert failed_rows[BAKU["S"]]["status"] == "failed"
+    assert "RateLimitExceededError" in failed_rows[BAKU["S"]]["detail"]
+    assert failed_rows[BAKU["SS"]]["status"] == "loaded"
+    assert rerun_rows[BAKU["S"]]["status"] == "loaded"
+    assert rerun_rows[BAKU["SS"]]["status"] == "skipped"
+
+
+# 2019 Italian Grand Prix, from its official timetable (CEST = UTC+2): FP3 Saturday 7 September
+# 12:00, qualifying 15:00, race Sunday 8 September 15:10.
+MONZA_QUALIFYING = datetime(2019, 9, 7, 13, 0, tzinfo=UTC)
+
+
+def test_the_race_weekend_run_skips_cheaply_when_no_session_is_near(
+    db_url, offline_fastf1, prefect_backend, tmp_path, monkeypatch
+):
+    # Protection: sync(near_session_hours=...) reads only the stored schedule and returns
+    # before any FastF1 call or dbt build when no session starts within the window.
+    load_schedule.fn(2019)  # the stored schedule, as an earlier sync leaves it
+    schedule_loads = scalar(db_url, "select count(*) from raw.load_manifest")
+
+    near = near_sessions.fn(2019, MONZA_QUALIFYING, 6)
+    assert set(near) == {"2019-italian-grand-prix-fp3", "2019-italian-grand-prix-q"}
+    assert near_sessions.fn(2019, datetime(2019, 12, 20, 12, tzinfo=UTC), 6) == []
+    # the empty answer is not for want of a schedule
+    assert scalar(db_url, "select count(*) from raw.sessions where season = 2019") > 0
+
+    # FastF1 now has nothing at all: a run that called it would fail
+    empty = tmp_path / "empty-cache"
+    empty.mkdir()
+    monkeypatch.setenv("FASTF1_CACHE_DIR", str(empty))
+    get_settings.cache_clear()
+    configure_fastf1(get_settings())
+    winter = datetime(2019, 12, 20, 12, tzinfo=UTC)
+    state = sync(year=2019, as_of=winter, near_session_hours=6, return_state=True)
+
+    assert state.type.value == "COMPLETED"
+    assert state.message == "skipped: no session of the stored 2019 schedule within 6 h"
+    assert not state.result().staged_built
+    assert scalar(db_url, "select count(*) from raw.load_manifest") == schedule_loads
+    staged = "select count(*) from information_schema.schemata where schema_name = 'staged'"
+    assert scalar(db_url, staged) == 0  # no dbt build
