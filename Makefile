@@ -54,9 +54,10 @@ sync: install ## Refresh schedule, poll results, statuses: make sync [YEAR=..] [
 server: install ## Start a local Prefect server (UI and API on http://127.0.0.1:4200)
 	$(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
 
-deploy: install ## Register the deployments of prefect.yaml (needs PREFECT_API_URL or `make server`)
+deploy: install ## Register the deployments of prefect.yaml, the alert (ALERT_WEBHOOK_URL); print the next runs
 	$(VENV)/bin/prefect work-pool create "$(POOL)" --type process --overwrite >/dev/null
 	$(VENV)/bin/prefect --no-prompt deploy --all
+	@$(VENV)/bin/python -m flows.deploy
 
 worker: install ## Start a worker that runs the deployments' flow runs
 	$(VENV)/bin/prefect worker start --pool "$(POOL)"

@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
     max_workers: int = Field(default=2, ge=1, le=16)
+    alert_webhook_url: SecretStr | None = None
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "alert_webhook_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value
