@@ -1,12 +1,17 @@
-"""prefect.yaml end to end: a real Prefect server on loopback, `prefect deploy`, real workers."""
+"""prefect.yaml end to end: a real Prefect server on loopback, `make deploy`, real workers."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
@@ -36,6 +41,10 @@ def prefect_server(tmp_path):
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_ENABLED": "false",
+        # the scheduler's main loop, every 5 s instead of every minute
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
     }
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
@@ -107,9 +116,35 @@ def _run_worker_until(env: dict, flow_run_ids: list[str], workers: int = 1) -> l
             proc.wait(timeout=60)
 
 
-def _deploy(env: dict) -> None:
-    _prefect(env, "work-pool", "create", "f1", "--type", "process", "--overwrite")
-    _prefect(env, "--no-prompt", "deploy", "--all")
+def _deploy(env: dict) -> str:
+    """`make deploy`, as a user runs it; its output (stdout and stderr)."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "deploy"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done.stdout + done.stderr
+
+
+def _api(env: dict, method: str, path: str, **body) -> object:
+    response = httpx.request(
+        method, f"{env['PREFECT_API_URL']}{path}", json=body or None, timeout=10
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def _wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(2)
+    return value
 
 
 def _start_run(env: dict, deployment: str, *params: str) -> str:
@@ -177,3 +212,155 @@ def test_two_workers_share_a_fanned_out_season(prefect_server, db_url, offline_f
     ).json()
     assert len(children) == 3 and {c["state"]["type"] for c in children} == {"COMPLETED"}
     assert scalar(db_url, "select count(distinct session_id) from staged.results") == 5
+
+    # one report per run, none overwritten; the parent's gathers its children's sessions
+    runs = {run_id: "parent", **{c["id"]: c["name"] for c in children}}
+    artifacts = _api(env, "POST", "/artifacts/filter", artifacts={"key": {"exists_": True}})
+    keys = {a["key"]: a for a in artifacts}
+    assert len(keys) == len(artifacts) == 2 * len(runs)
+    assert {a["flow_run_id"] for a in artifacts} == set(runs)
+    (table,) = (a for a in artifacts if a["flow_run_id"] == run_id and a["type"] == "table")
+    rows = json.loads(table["data"]) if isinstance(table["data"], str) else table["data"]
+    statuses = {r["session_id"]: r["status"] for r in rows}
+    assert len(statuses) == 15  # three events of five sessions each
+    # the recorded sessions (../shared/fastf1-frozen/README.md); F1 published no other
+    assert {s for s, status in statuses.items() if status == "loaded"} == {
+        "2023-bahrain-grand-prix-r",
+        "2023-azerbaijan-grand-prix-q",
+        "2023-azerbaijan-grand-prix-ss",
+        "2023-azerbaijan-grand-prix-s",
+        "2023-miami-grand-prix-r",
+    }
+    assert set(statuses.values()) == {"loaded", "unavailable"}
+    assert table["description"].startswith(
+        "season 2023: 15 sessions - 5 loaded, 0 skipped (already complete), 10 unavailable, "
+        "0 failed, 0 not yet held"
+    )
+
+
+def _next_time(after: datetime, matches) -> datetime:
+    """The first whole minute after ``after`` that ``matches`` (a cron expression, by hand)."""
+    moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    while not matches(moment):
+        moment += timedelta(minutes=1)
+    return moment
+
+
+def _twice_daily(t: datetime) -> bool:  # "0 6,18 * * *"
+    return t.minute == 0 and t.hour in (6, 18)
+
+
+def _race_weekend_hourly(t: datetime) -> bool:  # "30 * * * 5,6,0,1": Friday to Monday
+    return t.minute == 30 and t.strftime("%a") in ("Fri", "Sat", "Sun", "Mon")
+
+
+def test_the_scheduler_creates_upcoming_sync_runs(prefect_server):
+    # Protections: SQLAlchemy < 2.1 (2.1 breaks Prefect 3.8's scheduler: it creates no run,
+    # its log repeats "Can't evaluate bulk DML statement"); prefect.yaml's two schedules, the
+    # race-weekend one with its skip parameter; `make deploy` prints the next runs.
+    env = prefect_server
+    before = datetime.now(UTC)
+    output = _deploy(env)
+    deployment = _api(env, "GET", "/deployments/name/sync/twice-daily")
+
+    def scheduled_runs():
+        runs = _api(
+            env,
+            "POST",
+            "/flow_runs/filter",
+            deployments={"id": {"any_": [deployment["id"]]}},
+            flow_runs={"state": {"type": {"any_": ["SCHEDULED"]}}},
+            sort="EXPECTED_START_TIME_ASC",
+        )
+        kinds = [r["parameters"].get("near_session_hours") for r in runs]
+        # the scheduler makes at least 3 runs per schedule
+        return runs if kinds.count(None) >= 3 and kinds.count(6) >= 3 else None
+
+    runs = _wait_for(scheduled_runs, 120, "the scheduler to create sync/twice-daily runs")
+
+    assert all(run["auto_scheduled"] for run in runs)  # made by the scheduler, not by hand
+    starts = [datetime.fromisoformat(r["expected_start_time"]) for r in runs]
+    twice_daily = [t for t, r in zip(starts, runs, strict=True) if r["parameters"] == {}]
+    hourly = [t for t, r in zip(starts, runs, strict=True) if r["parameters"] != {}]
+    assert {tuple(r["parameters"].items()) for r in runs} == {(), (("near_session_hours", 6),)}
+    assert twice_daily[0] == _next_time(before, _twice_daily)
+    assert all(_twice_daily(t) for t in twice_daily)
+    assert hourly[0] == _next_time(before, _race_weekend_hourly)
+    assert all(_race_weekend_hourly(t) for t in hourly)
+
+    # `make deploy` printed the same next three runs
+    printed = output.split("sync/twice-daily: next runs\n", 1)[1].splitlines()[:3]
+    assert [line.split("  ")[1] for line in printed] == [
+        t.strftime("%a %Y-%m-%d %H:%M UTC") for t in starts[:3]
+    ]
+    assert "backfill/season: on demand (no schedule)" in output
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """Collects the POSTs the alert webhook sends (in its server's `received`)."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.received.append((self.path, body.decode()))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_receiver():
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], server.received
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_failed_sync_run_posts_to_the_alert_webhook(prefect_server, webhook_receiver):
+    # Protections: `make deploy` (flows.deploy) creates the Webhook block and the automation
+    # when ALERT_WEBHOOK_URL is set, and never prints the URL; a sync/twice-daily run that
+    # ends Failed makes Prefect's own automation services POST to it.
+    port, received = webhook_receiver
+    token = uuid.uuid4().hex
+    url = f"http://127.0.0.1:{port}/hook?token={token}"
+    env = {**prefect_server, "ALERT_WEBHOOK_URL": url}
+
+    output = _deploy(env)
+
+    assert token not in output
+    assert "alert: automation 'f1-sync-failed'" in output
+    deployment = _api(env, "GET", "/deployments/name/sync/twice-daily")
+    (automation,) = _api(env, "POST", "/automations/filter")
+    assert automation["name"] == "f1-sync-failed" and automation["enabled"]
+    trigger = automation["trigger"]
+    assert set(trigger["expect"]) == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
+    assert trigger["match_related"] == {
+        "prefect.resource.id": f"prefect.deployment.{deployment['id']}"
+    }
+    (action,) = automation["actions"]
+    assert action["type"] == "call-webhook"
+    block = _api(env, "GET", f"/block_documents/{action['block_document_id']}")
+    assert block["name"] == "f1-alert-webhook" and token not in json.dumps(block)
+
+    # deploying again replaces the automation instead of adding one
+    subprocess.run(
+        [sys.executable, "-m", "flows.deploy"], cwd=PROJECT_DIR, env=env, check=True, timeout=300
+    )
+    assert len(_api(env, "POST", "/automations/filter")) == 1
+
+    # a sync run that fails: no PostgreSQL behind DATABASE_URL
+    run_id = _start_run(env, "sync/twice-daily", "--param", "skip_schedule=true")
+    worker_env = {**env, "DATABASE_URL": f"postgresql://f1@127.0.0.1:{_free_port()}/f1"}
+    assert _run_worker_until(worker_env, [run_id]) == ["FAILED"]
+
+    _wait_for(lambda: received, 120, "the alert webhook's POST")
+    (path, body), *_ = received
+    assert path == f"/hook?token={token}"
+    alert = json.loads(body)
+    assert alert["flow_run_id"] == run_id and alert["state"] == "Failed"
+    assert alert["text"].startswith("F1 pipeline: sync/twice-daily run ")
+    assert "cannot connect to PostgreSQL" in alert["text"]
