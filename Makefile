@@ -7,6 +7,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
+STANDIN := .tools/standin
 RUN := $(VENV)/bin/python -m flows.cli
 
 # Prefect runs without a server (ephemeral API) unless PREFECT_API_URL is set.
@@ -25,7 +26,7 @@ SKIP_RESULTS ?=
 POOL ?= f1
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: help install backfill sync server deploy worker test bench browser docs docs-build lint format db-url psql db-stop clean
+.PHONY: help install standin backfill sync server deploy worker test bench browser docs docs-build lint format db-url psql db-stop clean
 
 help: ## Show the available commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +39,15 @@ $(UV):
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+standin: $(STANDIN)/.installed ## Install the tests' stand-in for F1's hosts (mitmproxy, own lock)
+
+# mitmproxy lives in an environment of its own (tests/standin/uv.lock): its pins must not
+# reach the project's dependencies.
+$(STANDIN)/.installed: tests/standin/pyproject.toml tests/standin/uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(STANDIN) $(UV) sync --frozen --project tests/standin \
+		--python $(PYTHON)
 	@touch $@
 
 backfill: install ## Load a season: make backfill YEAR=2018 [EVENTS=Monaco,Italian] [SESSIONS=Q,R] [FORCE=1]
@@ -62,7 +72,7 @@ deploy: install ## Register the deployments of prefect.yaml, the alert (ALERT_WE
 worker: install ## Start a worker that runs the deployments' flow runs
 	$(VENV)/bin/prefect worker start --pool "$(POOL)"
 
-test: install browser ## Run the whole test suite (starts its own PostgreSQL and Prefect)
+test: install standin browser ## Run the whole test suite (starts its own PostgreSQL and Prefect)
 	$(VENV)/bin/python -m pytest
 
 browser: ## Install Chromium for the docs browser test (Debian package; needs root)

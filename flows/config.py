@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / ".data"
     fastf1_cache_dir: Path | None = None
     fastf1_offline: bool = False
+    # A session still without its results this many days after it ended is no longer polled
+    # (status `unpublished`; FORCE=1 tries it again).
+    unpublished_after_days: float = Field(default=7, gt=0)
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
     max_workers: int = Field(default=2, ge=1, le=16)
@@ -37,6 +41,10 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @property
+    def unpublished_after(self) -> timedelta:
+        return timedelta(days=self.unpublished_after_days)
 
     @property
     def cache_dir(self) -> Path:

@@ -11,15 +11,16 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.extract.schedule import SessionRef
-from flows.load.manifest import FAILED, LOADED, ManifestEntry
+from flows.load.manifest import FAILED, LOADED, UNPUBLISHED, ManifestEntry
 
 SKIPPED, NOT_YET_HELD, UNAVAILABLE_SESSION = "skipped", "not yet held", "unavailable"
+UNPUBLISHED_SESSION = UNPUBLISHED  # still without results long after it ended: not polled
 
 
 @dataclass
 class SessionOutcome:
     ref: SessionRef
-    status: str  # loaded | unavailable | failed | skipped | not yet held
+    status: str  # loaded | unavailable | unpublished | failed | skipped | not yet held
     entries: list[ManifestEntry] = field(default_factory=list)
     seconds: float = 0.0
     detail: str | None = None
@@ -31,6 +32,8 @@ class SessionOutcome:
             status = FAILED
         elif LOADED in statuses:
             status = LOADED
+        elif UNPUBLISHED in statuses:
+            status = UNPUBLISHED_SESSION
         else:
             status = UNAVAILABLE_SESSION
         detail = next((e.detail for e in entries if e.status == FAILED), None)
@@ -83,7 +86,8 @@ class RunSummary:
         return (
             f"season {self.season}: {len(self.outcomes)} sessions - {c[LOADED]} loaded, "
             f"{c[SKIPPED]} skipped (already complete), {c[UNAVAILABLE_SESSION]} unavailable, "
-            f"{c[FAILED]} failed, {c[NOT_YET_HELD]} not yet held, {len(self.flagged)} flagged; "
+            f"{c[FAILED]} failed, {c[NOT_YET_HELD]} not yet held, "
+            f"{c[UNPUBLISHED_SESSION]} unpublished, {len(self.flagged)} flagged; "
             f"staged {'built' if self.staged_built else 'NOT built'}"
         )
 
@@ -151,6 +155,7 @@ _CELL = {
     LOADED: "[green]{rows:,}[/green]",
     SKIPPED: "[blue]skipped[/blue]",
     UNAVAILABLE_SESSION: "[dim]-[/dim]",
+    UNPUBLISHED_SESSION: "[dim]unpublished[/dim]",
     FAILED: "[red]failed[/red]",
     NOT_YET_HELD: "[dim]later[/dim]",
 }

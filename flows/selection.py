@@ -1,12 +1,20 @@
-"""Pick the sessions a run asks for: `EVENTS=` and `SESSIONS=` filters, validated."""
+"""Pick the sessions a run asks for (`EVENTS=`, `SESSIONS=`, validated) and when to stop polling."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from flows.extract.schedule import SessionRef, slugify
 
 SESSION_TYPES = ("FP1", "FP2", "FP3", "Q", "SQ", "SS", "S", "R")
+
+
+def stops_polling(ref: SessionRef, now: datetime, after: timedelta) -> bool:
+    """Whether an attempt at ``now`` that leaves ``ref`` incomplete is the last one: the
+    session ended ``after`` ago (UNPUBLISHED_AFTER_DAYS) and F1 or Jolpica have still not
+    published its results. It becomes `unpublished`; FORCE=1 tries it again."""
+    return ref.ends_at is not None and now - ref.ends_at >= after
 
 
 class SelectionError(ValueError):

@@ -14,15 +14,16 @@ from flows.config import get_settings
 from flows.database import advisory_lock, connect, database_url
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
-from flows.extract.session import extract_session
-from flows.load.manifest import has_attempts, is_complete
+from flows.extract.session import SessionExtract, extract_session
+from flows.load.manifest import has_attempts, is_complete, is_unpublished
 from flows.load.raw_tables import ddl_statements
 from flows.load.schedule_store import schedule_changed, stored_schedule
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
 from flows.logs import log_context
 from flows.progress import RunProgress
-from flows.report import NOT_YET_HELD, SKIPPED, SessionOutcome
+from flows.report import NOT_YET_HELD, SKIPPED, UNPUBLISHED_SESSION, SessionOutcome
 from flows.retry import RETRY_DELAYS, is_transient, is_transient_error
+from flows.selection import stops_polling
 from flows.transform.dbt import build_staged
 
 log = logging.getLogger("flows")
@@ -69,8 +70,13 @@ def read_schedule(year: int) -> list[SessionRef]:
 
 
 @task(**IO_TASK, task_run_name="load {ref.session_id}")
-def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
-    """Extract one session with FastF1 and write it to raw in one transaction."""
+def load_session(
+    ref: SessionRef, force: bool = False, now: datetime | None = None
+) -> SessionOutcome:
+    """Extract one session with FastF1 and write it to raw in one transaction.
+
+    ``now`` (the run's as_of) decides whether an incomplete session is given up (unpublished).
+    """
     configure_fastf1(get_settings())
     started, clock = datetime.now(UTC), time.monotonic()
     context = log_context(season=ref.season, event=ref.event_id, session=ref.session_id)
@@ -79,11 +85,16 @@ def load_session(ref: SessionRef, force: bool = False) -> SessionOutcome:
         if not force and is_complete(cursor, ref.season, ref.session_id):
             log.info("%s: already complete, skipped", ref.label)
             return SessionOutcome(ref, SKIPPED)
+        if not force and is_unpublished(cursor, ref.season, ref.session_id):
+            log.debug("%s: unpublished (no longer polled; FORCE=1 tries it), skipped", ref.label)
+            return SessionOutcome(ref, UNPUBLISHED_SESSION)
         fresh = not get_settings().fastf1_offline and (
             force or has_attempts(cursor, ref.session_id)
         )
         try:
-            entries = write_session(conn, extract_session(ref, fresh=fresh), started)
+            extract = extract_session(ref, fresh=fresh)
+            extract.given_up = _gives_up(extract, now or started)
+            entries = write_session(conn, extract, started)
         except Exception as exc:
             if is_transient_error(exc) and not _last_attempt():
                 raise  # Prefect retries it after a back-off
@@ -107,7 +118,7 @@ def load_sessions(
 ) -> list[SessionOutcome]:
     """Load (in parallel, bounded by the flow's task runner) every session that has ended."""
     ended = [r for r in refs if r.ends_at is None or r.ends_at <= now]
-    futures = [load_session.submit(ref, force) for ref in ended]
+    futures = [load_session.submit(ref, force, now) for ref in ended]
     with RunProgress(title, len(futures)) as progress:
         for future in as_completed(futures):
             progress.advance(future.result().rows)
@@ -122,6 +133,14 @@ def ensure_raw_tables(conn) -> None:
         for statement in ddl_statements():
             cursor.execute(statement)
         conn.commit()
+
+
+def _gives_up(extract: SessionExtract, now: datetime) -> bool:
+    """An online attempt that leaves the session incomplete long after its end is the last."""
+    settings = get_settings()
+    if extract.complete or settings.fastf1_offline:  # offline: the cache is not F1
+        return False
+    return stops_polling(extract.ref, now, settings.unpublished_after)
 
 
 def _last_attempt() -> bool:

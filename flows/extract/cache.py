@@ -1,12 +1,18 @@
-"""FastF1's cache and offline mode, configured once per process from the settings."""
+"""FastF1's caches and live-timing probe: the one place that touches FastF1's private parts.
+
+FastF1 has no public API to look for one live-timing stream, to reach its HTTP sessions or to
+forget one session's cached data; what the pipeline needs of those is wrapped here.
+"""
 
 from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import fastf1
+from fastf1 import _api as live_timing
 
 from flows.config import Settings
 
@@ -27,12 +33,47 @@ def configure_fastf1(settings: Settings) -> None:
         _configured = wanted
 
 
-def forget_parsed_session(api_path: str) -> None:
-    """Drop FastF1's parsed data of one session so the next load parses fresh responses.
+def is_offline() -> bool:
+    """Whether FastF1 answers only from its HTTP cache (a miss is a 504, not a fault)."""
+    cached = fastf1.Cache._requests_session_cached
+    return cached is not None and bool(cached.settings.only_if_cached)
 
-    FastF1 keeps parsed data forever: a session loaded before F1 finished publishing it
-    would otherwise stay partial. Only used online (offline, nothing new can arrive).
+
+def http_sessions() -> list:
+    """FastF1's requests sessions (cached and uncached), to watch their responses."""
+    sessions = (fastf1.Cache._requests_session_cached, fastf1.Cache._requests_session)
+    return [s for s in sessions if s is not None]
+
+
+def has_stream(api_path: str, stream: str) -> bool:
+    """Whether F1 published this stream of the session (``stream`` as in FastF1's page names,
+    e.g. "session_status"), asked the way FastF1 asks: live timing, then its mirror. An absent
+    stream costs those two calls; a present one is then in the HTTP cache for the load."""
+    return live_timing.fetch_page(api_path, stream) is not None
+
+
+def is_session_response(url: str, api_path: str, season: int, round_number: int) -> bool:
+    """A cached answer about this session only: its live-timing streams (either host) or
+    Jolpica's answers for its event (results, qualifying, sprint, laps)."""
+    hosts = (live_timing.base_url, live_timing.base_url_mirror)
+    return any(url.startswith(host + api_path) for host in hosts) or (
+        "jolpi.ca/" in url and f"/{season}/{round_number}/" in url
+    )
+
+
+def forget_session(api_path: str, cache_keys: Iterable[str] = ()) -> None:
+    """Drop FastF1's parsed data of one session, and the given cached HTTP answers, so that the
+    next load fetches and parses fresh data.
+
+    FastF1 keeps parsed data forever and HTTP answers (an empty Jolpica result list too) for
+    12 hours: a session loaded before F1 or Jolpica finished publishing it would otherwise stay
+    partial. Never used offline: nothing new can arrive, and the cache is all there is.
     """
-    folder = Path(fastf1.Cache._CACHE_DIR or "") / api_path.removeprefix("/static/")
-    if fastf1.Cache._CACHE_DIR and folder.is_dir():
-        shutil.rmtree(folder)
+    cache_dir = fastf1.Cache._CACHE_DIR
+    folder = Path(cache_dir or "") / api_path.removeprefix("/static/")
+    if cache_dir and folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+    cached = fastf1.Cache._requests_session_cached
+    keys = list(dict.fromkeys(cache_keys))
+    if cached is not None and keys:
+        cached.cache.delete(*keys)

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import fastf1
 import pandas as pd
@@ -19,7 +20,13 @@ import polars as pl
 from fastf1.exceptions import DataNotLoadedError
 
 from flows import datasets as ds
-from flows.extract.cache import forget_parsed_session
+from flows.extract.cache import (
+    forget_session,
+    has_stream,
+    http_sessions,
+    is_offline,
+    is_session_response,
+)
 from flows.extract.checks import sanity_flags
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef
@@ -34,6 +41,8 @@ class SessionExtract:
     frames: dict[str, pl.DataFrame | None]
     warnings: list[str] = field(default_factory=list)
     fastf1_version: str = fastf1.__version__
+    published: bool = True  # False: the probe found no live timing, nothing else was asked for
+    given_up: bool = False  # still incomplete UNPUBLISHED_AFTER_DAYS after its end: not polled
 
     @property
     def complete(self) -> bool:
@@ -54,6 +63,8 @@ class SessionExtract:
     def detail(self, dataset: str) -> str | None:
         """A dataset's check finding, then FastF1's warnings about it; warnings that concern
         no dataset in particular are kept with the results."""
+        if not self.published:
+            return NOT_PUBLISHED
         notes = [self.flags[dataset]] if dataset in self.flags else []
         notes += [w for w in self.warnings if _concerns(w, dataset)]
         if dataset == "results":
@@ -87,45 +98,68 @@ _WARNING_WORDS = {
 def extract_session(ref: SessionRef, fresh: bool = False) -> SessionExtract:
     """Load ``ref`` with FastF1 (all datasets) and convert what it provides.
 
-    ``fresh`` re-parses the session instead of reusing FastF1's parsed cache (a retry of a
-    session that was incomplete last time).
+    A session with live timing is probed first (its SessionStatus stream, two calls when it is
+    absent) and loaded only when F1 published it. ``fresh`` re-parses the session instead of
+    reusing FastF1's parsed cache (a forced reload). An incomplete session leaves nothing of
+    itself in FastF1's caches (parsed data, HTTP answers), so the next attempt fetches fresh data.
     """
     session = fastf1.get_event(ref.season, ref.round_number).get_session(ref.session_name)
+    api_path, live = session.api_path, bool(session.f1_api_support)  # no live timing: pre-2018
     if fresh:
-        forget_parsed_session(session.api_path)
+        forget_session(api_path)
+    own_list = partial(has_stream, api_path, "driver_list") if live else (lambda: False)
     errors: list[BaseException] = []
-    with captured_fastf1_warnings(errors) as warnings, watched_responses() as refused:
-        session.load(laps=True, telemetry=True, weather=True, messages=True)
+    with captured_fastf1_warnings(errors) as warnings, watched_responses() as watch:
+        published = not live or has_stream(api_path, PROBE_STREAM)
+        frames = dict.fromkeys(ds.BY_NAME)
+        if published:
+            session.load(laps=True, telemetry=True, weather=True, messages=True)
+            frames = session_frames(session)
+            if borrows_driver_list(ref, frames, own_list):
+                frames["results"] = None
+                warnings.append(_BORROWED_DRIVER_LIST)
     network = [e for e in errors if is_transient_error(e)]
-    if network or refused:  # not "unavailable": the data may well exist, the request failed
-        first = f"{type(network[0]).__name__}: {network[0]}" if network else refused[0]
+    extract = SessionExtract(ref=ref, frames=frames, warnings=warnings, published=published)
+    if not is_offline() and (network or watch.refused or not extract.complete):
+        forget_session(api_path, watch.session_keys(api_path, ref.season, ref.round_number))
+    if network or watch.refused:  # not "unavailable": the data may well exist, the request failed
+        first = f"{type(network[0]).__name__}: {network[0]}" if network else watch.refused[0]
         raise FastF1RequestError(
-            f"{len(network) + len(refused)} FastF1 request(s) failed ({first})"
+            f"{len(network) + len(watch.refused)} FastF1 request(s) failed ({first})"
         ) from (network[0] if network else None)
-    frames = session_frames(session)
-    if is_driver_list_only(frames):
-        frames["results"] = None
-        warnings.append(_DRIVER_LIST_ONLY)
-    return SessionExtract(ref=ref, frames=frames, warnings=warnings)
+    return extract
 
 
-_DRIVER_LIST_ONLY = (
-    "results unavailable: FastF1 had no timing data and no classification for this session, "
-    "only a driver list taken from another session of the event"
+# F1 publishes a session's live-timing streams together. SessionStatus (when the session started
+# and ended) is in every recorded session FastF1 loads anything from; SessionInfo is not (2020
+# 70th Anniversary GP FP2 has laps but no SessionInfo), so SessionStatus is the probe.
+PROBE_STREAM = "session_status"
+
+NOT_PUBLISHED = (
+    "not published: no SessionStatus stream for this session (F1's live timing, its mirror, "
+    "or offline the cache), so nothing else was asked for"
+)
+
+_BORROWED_DRIVER_LIST = (
+    "results unavailable: F1 published no driver list and no lap timing for this practice "
+    "session; FastF1's list is the race's, from Jolpica, not this session's"
 )
 
 
-def is_driver_list_only(frames: dict[str, pl.DataFrame | None]) -> bool:
-    """No live-timing stream and no classified position: FastF1 fell back to a driver list.
+def borrows_driver_list(
+    ref: SessionRef, frames: dict[str, pl.DataFrame | None], has_own_list: Callable[[], bool]
+) -> bool:
+    """Whether a practice session's results are a driver list FastF1 took from the race.
 
-    Practice results never have positions, but a real practice session has timing streams;
-    pre-2018 results have no timing streams, but they have positions.
+    A session's results are its own when they come from its own DriverList stream, from
+    Jolpica's results for that very session (race, qualifying, sprint) or, in practice, with
+    its own lap timing. Jolpica has no practice results: without the session's own DriverList,
+    FastF1 copies the race's driver list, which is not the practice's result. ``has_own_list``
+    asks live timing (called only in that case; the list FastF1 just fetched is cached).
     """
-    results = frames.get("results")
-    if results is None:
+    if ref.session_type not in PRACTICE or frames.get("results") is None:
         return False
-    streams = [frame for name, frame in frames.items() if name != "results"]
-    return all(f is None for f in streams) and results["position"].null_count() == results.height
+    return frames.get("laps") is None and not has_own_list()
 
 
 def session_frames(session) -> dict[str, pl.DataFrame | None]:
@@ -167,30 +201,50 @@ def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
 _watch = threading.local()
 
 
+@dataclass
+class ResponseWatch:
+    """What FastF1's HTTP answers in this thread were: refusals, and what got cached."""
+
+    offline: bool
+    refused: list[str] = field(default_factory=list)  # HTTP 429/5xx, as "HTTP 503 from url"
+    cached: dict[str, str] = field(default_factory=dict)  # url -> cache key of each 200 answer
+
+    def session_keys(self, api_path: str, season: int, round_number: int) -> list[str]:
+        """Cache keys of the answers about this session only (see is_session_response)."""
+        return [
+            key
+            for url, key in self.cached.items()
+            if is_session_response(url, api_path, season, round_number)
+        ]
+
+
 @contextmanager
-def watched_responses() -> Iterator[list[str]]:
-    """HTTP 429/5xx answers FastF1 receives in this thread (it turns them into a silent None).
+def watched_responses() -> Iterator[ResponseWatch]:
+    """HTTP answers FastF1 receives in this thread: 429/5xx (which it turns into a silent None)
+    and the cache keys of its 200 answers.
 
     Offline, requests-cache answers a cache miss with 504: that is "not cached", not a fault.
     """
-    cached = fastf1.Cache._requests_session_cached
-    offline = cached is not None and bool(cached.settings.only_if_cached)
-    for http in (cached, fastf1.Cache._requests_session):
-        if http is not None and _record_refusal not in http.hooks["response"]:
-            http.hooks["response"].append(_record_refusal)
-    _watch.sink, _watch.offline = [], offline
+    for http in http_sessions():
+        if _record_response not in http.hooks["response"]:
+            http.hooks["response"].append(_record_response)
+    _watch.current = ResponseWatch(offline=is_offline())
     try:
-        yield _watch.sink
+        yield _watch.current
     finally:
-        _watch.sink = None
+        _watch.current = None
 
 
-def _record_refusal(response, *args, **kwargs):
-    sink = getattr(_watch, "sink", None)  # None outside watched_responses() in this thread
-    if sink is None or response.status_code not in TRANSIENT_STATUS:
+def _record_response(response, *args, **kwargs):
+    watch = getattr(_watch, "current", None)  # None outside watched_responses() in this thread
+    if watch is None:
         return response
-    if not (_watch.offline and response.status_code == 504):
-        sink.append(f"HTTP {response.status_code} from {response.url}")
+    if response.status_code == 200 and getattr(response, "cache_key", None):
+        watch.cached[response.url] = response.cache_key
+    elif response.status_code in TRANSIENT_STATUS and not (
+        watch.offline and response.status_code == 504
+    ):
+        watch.refused.append(f"HTTP {response.status_code} from {response.url}")
     return response
 
 

@@ -10,6 +10,9 @@ import polars as pl
 from flows.load.raw_tables import MANIFEST, MANIFEST_SCHEMA, SCHEMA
 
 LOADED, UNAVAILABLE, FAILED = "loaded", "unavailable", "failed"
+# A dataset still missing when the pipeline gave up polling its session (see
+# flows.selection.stops_polling): the session is `unpublished` until FORCE=1 tries it again.
+UNPUBLISHED = "unpublished"
 
 
 @dataclass(frozen=True)
@@ -32,27 +35,46 @@ def manifest_frame(entries: list[ManifestEntry]) -> pl.DataFrame:
     return pl.DataFrame([asdict(e) for e in entries], schema=MANIFEST_SCHEMA, orient="row")
 
 
-# A session is complete when its latest load was marked complete (see
-# SessionExtract.complete): later runs skip it unless forced.
-_COMPLETE_SQL = f"""
-select session_id
-from (
-    select distinct on (session_id) session_id, complete
+# What the latest load attempt of each session settled (see SessionExtract.complete and
+# stops_polling): later runs skip a complete or unpublished session unless forced. The latest
+# attempt is ordered as in dbt's latest_attempt macro.
+_SETTLED_SQL = f"""
+select attempt.session_id, bool_or(attempt.complete), bool_or(attempt.status = '{UNPUBLISHED}')
+from {SCHEMA}.{MANIFEST} as attempt
+inner join (
+    select distinct on (session_id) session_id, load_id
     from {SCHEMA}.{MANIFEST}
     where season = $1 and session_id is not null
-    order by session_id, finished_at desc
+    order by session_id, finished_at desc nulls last, load_id desc
 ) as latest
-where complete
+    on attempt.session_id = latest.session_id and attempt.load_id = latest.load_id
+group by attempt.session_id
 """
+
+COMPLETE = "complete"
+
+
+def settled_sessions(cursor, season: int) -> dict[str, str]:
+    """Sessions later runs skip: session_id -> "complete" or "unpublished"."""
+    cursor.execute(_SETTLED_SQL, parameters=(season,))
+    return {
+        session_id: COMPLETE if complete else UNPUBLISHED
+        for session_id, complete, unpublished in cursor.fetchall()
+        if complete or unpublished
+    }
 
 
 def complete_sessions(cursor, season: int) -> set[str]:
-    cursor.execute(_COMPLETE_SQL, parameters=(season,))
-    return {row[0] for row in cursor.fetchall()}
+    return {s for s, state in settled_sessions(cursor, season).items() if state == COMPLETE}
 
 
 def is_complete(cursor, season: int, session_id: str) -> bool:
-    return session_id in complete_sessions(cursor, season)
+    return settled_sessions(cursor, season).get(session_id) == COMPLETE
+
+
+def is_unpublished(cursor, season: int, session_id: str) -> bool:
+    """Polling this session stopped: still without results long after it ended."""
+    return settled_sessions(cursor, season).get(session_id) == UNPUBLISHED
 
 
 def has_attempts(cursor, session_id: str) -> bool:

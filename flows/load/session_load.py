@@ -17,6 +17,7 @@ from flows.load.manifest import (
     FAILED,
     LOADED,
     UNAVAILABLE,
+    UNPUBLISHED,
     ManifestEntry,
     manifest_frame,
 )
@@ -41,7 +42,7 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
     try:
         for name, frame in extract.frames.items():
             if frame is None:
-                rows, status = 0, UNAVAILABLE
+                rows, status = 0, UNPUBLISHED if extract.given_up else UNAVAILABLE
             else:
                 add_new_columns(cursor, BY_NAME[name], frame)
                 rows = ingest(cursor, name, with_lineage(frame, load_id, loaded_at, ref.session_id))

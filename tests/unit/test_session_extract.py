@@ -11,10 +11,11 @@ import pytest
 from flows import datasets as ds
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import (
+    NOT_PUBLISHED,
     SessionExtract,
+    borrows_driver_list,
     captured_fastf1_warnings,
     extract_session,
-    is_driver_list_only,
 )
 
 TELEMETRY = ("car_data", "position_data")
@@ -98,14 +99,25 @@ def test_2020_belgian_race_has_results_but_no_laps(offline_fastf1):
 
 
 @pytest.mark.replay
-def test_session_missing_from_the_recording_has_every_dataset_unavailable(offline_fastf1):
+def test_session_missing_from_the_recording_is_not_published(offline_fastf1):
     extract = extract_session(recorded_ref(2019, "Australian Grand Prix", "R"))
 
+    assert not extract.published
     assert extract.frames == dict.fromkeys(ds.BY_NAME)
-    assert "session results" in extract.detail("results")
-    assert set(extract.detail("results").split("; ")) <= set(extract.warnings)
-    for dataset in ds.BY_NAME:
-        assert extract.detail(dataset), f"no FastF1 reason kept for {dataset}"
+    assert not extract.complete
+    assert {extract.detail(dataset) for dataset in ds.BY_NAME} == {NOT_PUBLISHED}
+
+
+@pytest.mark.replay
+def test_a_session_without_session_info_but_with_timing_is_published(offline_fastf1):
+    # 2020 70th Anniversary FP2 was recorded without SessionInfo and DriverList: the probe
+    # (SessionStatus) finds it, and FastF1's figures are the frozen README's
+    extract = extract_session(recorded_ref(2020, "70th Anniversary Grand Prix", "FP2"))
+
+    assert extract.published and extract.complete
+    assert extract.frames["results"].height == 20
+    assert extract.frames["laps"].height == 535
+    assert extract.frames["weather"].height == 100
 
 
 # --- warning capture (no recording needed) ----------------------------------------------------
@@ -147,22 +159,39 @@ def test_nothing_is_captured_after_the_block_ends():
     assert captured == []
 
 
-@pytest.mark.replay
-def test_unrecorded_practice_with_only_a_fallback_driver_list_is_unavailable(offline_fastf1):
-    # FastF1 builds a driver list for 2020 Belgian FP1 from the (recorded) race's Ergast
-    # results, with no timing data and no positions: that is not this session's data.
-    extract = extract_session(recorded_ref(2020, "Belgian Grand Prix", "FP1"))
+# --- the driver-list rule (no recorded session has SessionStatus without its own list or laps)
 
-    assert all(frame is None for frame in extract.frames.values())
-    assert "driver list" in extract.detail("results")
+_POSITIONS = {"position": pl.Int16}
+LIST_ONLY = dict.fromkeys(ds.BY_NAME) | {
+    "results": pl.DataFrame({"position": [None, None]}, schema=_POSITIONS)
+}
+LAPS = pl.DataFrame({"lap_number": [1]})
 
 
-def test_results_without_positions_count_when_timing_streams_exist():
-    results = pl.DataFrame({"position": [None, None]}, schema={"position": pl.Int16})
-    laps = pl.DataFrame({"lap_number": [1]})
-    frames = {name: None for name in ds.BY_NAME} | {"results": results}
+def _ref(session_type: str) -> SessionRef:
+    return SessionRef(2023, 1, "e", "E", f"e-{session_type.lower()}", session_type, "x", None)
 
-    assert is_driver_list_only(frames)
-    assert not is_driver_list_only(frames | {"laps": laps})
-    positioned = pl.DataFrame({"position": [1, 2]}, schema={"position": pl.Int16})
-    assert not is_driver_list_only(frames | {"results": positioned})  # pre-2018: Ergast only
+
+def _never_asked() -> bool:
+    raise AssertionError("live timing was asked although the answer cannot matter")
+
+
+def test_a_practice_driver_list_fastf1_copied_from_the_race_is_not_its_result():
+    assert borrows_driver_list(_ref("FP1"), LIST_ONLY, lambda: False)
+
+
+def test_a_practice_sessions_own_driver_list_is_its_result():
+    assert not borrows_driver_list(_ref("FP1"), LIST_ONLY, lambda: True)
+    extract = SessionExtract(_ref("FP2"), LIST_ONLY)
+    assert extract.complete  # practice: its own driver list is the final result
+
+
+def test_practice_results_with_the_sessions_own_laps_are_its_own():
+    assert not borrows_driver_list(_ref("FP3"), LIST_ONLY | {"laps": LAPS}, _never_asked)
+
+
+def test_only_practice_borrows_a_driver_list():
+    # a race, qualifying or sprint without positions has its own list: results not final yet
+    for session_type in ("Q", "SQ", "SS", "S", "R"):
+        assert not borrows_driver_list(_ref(session_type), LIST_ONLY, _never_asked)
+        assert not SessionExtract(_ref(session_type), LIST_ONLY).complete

@@ -39,7 +39,8 @@ final_sessions as (
         event_id,
         session_id,
         ends_at,
-        has_complete_results
+        has_complete_results,
+        status
     from (
         select
             held_sessions.*,
@@ -61,6 +62,7 @@ events as (
         final_sessions.ends_at,
         final_sessions.session_id as final_session_id,
         coalesce(final_sessions.has_complete_results, false) as has_complete_results,
+        final_sessions.status as final_session_status,
         {{ as_of() }} as status_as_of
     from latest_events
     inner join latest_schedules
@@ -92,6 +94,7 @@ final as (
             when starts_at is null or status_as_of < starts_at then 'scheduled'
             when ends_at is null or status_as_of < ends_at then 'live'
             when has_complete_results then 'completed'
+            when final_session_status = 'unpublished' then 'unpublished'
             else 'awaiting_results'
         end as status,
         status_as_of,

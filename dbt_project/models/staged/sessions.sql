@@ -29,6 +29,13 @@ latest_attempts as (
     {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
 ),
 
+unpublished_loads as (
+    -- attempts after which polling stopped: still no results long after the session ended
+    select distinct load_id
+    from {{ source('raw', 'load_manifest') }}
+    where status = 'unpublished'
+),
+
 sessions as (
     select
         latest_sessions.*,
@@ -40,12 +47,15 @@ sessions as (
         -- absent from the newest snapshot: its newest row comes from an older one
         latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
         coalesce(latest_attempts.complete, false) as has_complete_results,
+        unpublished_loads.load_id is not null as is_unpublished,
         {{ as_of() }} as status_as_of
     from latest_sessions
     inner join latest_schedules
         on latest_sessions.season = latest_schedules.season
     left join latest_attempts
         on latest_sessions.session_id = latest_attempts.session_id
+    left join unpublished_loads
+        on latest_attempts.load_id = unpublished_loads.load_id
 ),
 
 final as (
@@ -70,6 +80,7 @@ final as (
             when status_as_of < starts_at then 'scheduled'
             when status_as_of < ends_at then 'live'
             when has_complete_results then 'completed'
+            when is_unpublished then 'unpublished'
             else 'awaiting_results'
         end as status,
         status_as_of,
