@@ -1,0 +1,36 @@
+with
+
+laps as (
+    select
+        session_id,
+        event_id,
+        driver_number,
+        driver,
+        lap_number,
+        stint,
+        compound,
+        tyre_life,
+        fresh_tyre
+    from {{ ref('laps') }}
+    where stint is not null
+),
+
+final as (
+    select
+        session_id,
+        driver_number,
+        stint,
+        min(event_id) as event_id,
+        min(driver) as driver,
+        -- a stint is one set of tyres: its compound, age and freshness are its first lap's
+        (array_agg(compound order by lap_number))[1] as compound,
+        min(lap_number) as first_lap,
+        max(lap_number) as last_lap,
+        count(*) as lap_count,
+        (array_agg(tyre_life order by lap_number))[1] - 1 as tyre_age_at_start,
+        (array_agg(fresh_tyre order by lap_number))[1] as fresh_tyre
+    from laps
+    group by session_id, driver_number, stint
+)
+
+select * from final

@@ -1,0 +1,227 @@
+"""The session marts on real recorded sessions equal what FastF1's own frames give.
+
+Each test loads the same session with FastF1 (offline, from ../shared/fastf1-frozen) and derives
+the expected rows from its frames: `laps.Stint`/`Compound`, `PitInTime`/`PitOutTime`,
+`results.GridPosition`, `session.track_status` and the laps' `Time` and `Position`.
+"""
+
+from __future__ import annotations
+
+import fastf1
+import pandas as pd
+import pytest
+
+from flows.backfill import backfill
+from flows.config import get_settings
+from flows.extract.cache import configure_fastf1
+from flows.transform.dbt import build_staged
+from tests.integration.conftest import query
+from tests.integration.marts_support import micros, micros_sql, module_database
+
+pytestmark = [pytest.mark.integration, pytest.mark.replay]
+
+# (season, FastF1 event name, FastF1 session identifier) -> our session_id
+RECORDED = {
+    (2019, "Italian Grand Prix", "Q"): "2019-italian-grand-prix-q",
+    (2020, "Hungarian Grand Prix", "FP2"): "2020-hungarian-grand-prix-fp2",
+    (2020, "70th Anniversary Grand Prix", "FP2"): "2020-70th-anniversary-grand-prix-fp2",
+    (2020, "Belgian Grand Prix", "R"): "2020-belgian-grand-prix-r",
+    (2020, "Italian Grand Prix", "R"): "2020-italian-grand-prix-r",
+    (2020, "Portuguese Grand Prix", "R"): "2020-portuguese-grand-prix-r",
+    (2023, "Bahrain Grand Prix", "R"): "2023-bahrain-grand-prix-r",
+    (2023, "Azerbaijan Grand Prix", "Q"): "2023-azerbaijan-grand-prix-q",
+    (2023, "Azerbaijan Grand Prix", "SS"): "2023-azerbaijan-grand-prix-ss",
+    (2023, "Azerbaijan Grand Prix", "S"): "2023-azerbaijan-grand-prix-s",
+    (2023, "Miami Grand Prix", "R"): "2023-miami-grand-prix-r",
+}
+WITH_LAPS = [k for k in RECORDED if k[2] in ("Q", "SS", "S", "FP2")]
+RACES = [k for k in RECORDED if k[2] in ("R", "S")]
+CODES = {"2": "yellow", "4": "safety_car", "5": "red_flag", "6": "virtual_safety_car"}
+CODES["7"] = CODES["6"]
+
+
+@pytest.fixture(scope="module")
+def replay_db(pg_server, frozen_cache_dir, prefect_backend, tmp_path_factory):
+    """The recorded sessions loaded offline (the project's backfill) and built, once."""
+    with module_database(pg_server) as url:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DATABASE_URL", url)
+            env.setenv("FASTF1_CACHE_DIR", str(frozen_cache_dir))
+            env.setenv("FASTF1_OFFLINE", "1")
+            env.setenv("DATA_DIR", str(tmp_path_factory.mktemp("data")))
+            get_settings.cache_clear()
+            configure_fastf1(get_settings())
+            for season in sorted({k[0] for k in RECORDED}):
+                keys = [k for k in RECORDED if k[0] == season]
+                events = sorted({k[1].removesuffix(" Grand Prix") for k in keys})
+                sessions = sorted({k[2] for k in keys})
+                backfill(year=season, events=events, sessions=sessions, build=False)
+            build_staged(url)
+        get_settings.cache_clear()
+        yield url
+
+
+_SESSIONS: dict[tuple, fastf1.core.Session] = {}
+
+
+def _fastf1(key: tuple, frozen_cache_dir) -> fastf1.core.Session:
+    """The session as FastF1 loads it from the same recording (no telemetry was recorded)."""
+    if key not in _SESSIONS:
+        fastf1.Cache.configure(cache_dir=str(frozen_cache_dir))
+        fastf1.Cache.offline_mode(True)
+        session = fastf1.get_session(*key)
+        session.load(telemetry=False, weather=False, messages=False)
+        _SESSIONS[key] = session
+    return _SESSIONS[key]
+
+
+def _none(value):
+    return None if value is None or pd.isna(value) else value
+
+
+@pytest.mark.parametrize("key", WITH_LAPS, ids=RECORDED.get)
+def test_stints_equal_fastf1_stint_and_compound(replay_db, frozen_cache_dir, key):
+    laps = _fastf1(key, frozen_cache_dir).laps.sort_values(["DriverNumber", "LapNumber"])
+    expected = {
+        (driver, int(stint)): (
+            _none(group["Compound"].iloc[0]),
+            int(group["LapNumber"].min()),
+            int(group["LapNumber"].max()),
+            len(group),
+            None if pd.isna(group["TyreLife"].iloc[0]) else int(group["TyreLife"].iloc[0]) - 1,
+            _none(group["FreshTyre"].iloc[0]),
+        )
+        for (driver, stint), group in laps.dropna(subset=["Stint"]).groupby(
+            ["DriverNumber", "Stint"]
+        )
+    }
+    rows = query(
+        replay_db,
+        "select driver_number, stint, compound, first_lap, last_lap, lap_count, "
+        "tyre_age_at_start, fresh_tyre from marts.stints where session_id = $1",
+        RECORDED[key],
+    )
+    assert len(expected) > 20
+    assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == expected
+
+
+@pytest.mark.parametrize("key", WITH_LAPS, ids=RECORDED.get)
+def test_pit_stops_equal_fastf1_pit_in_and_pit_out_times(replay_db, frozen_cache_dir, key):
+    laps = _fastf1(key, frozen_cache_dir).laps
+    out = {(r.DriverNumber, int(r.LapNumber)): r.PitOutTime for r in laps.itertuples()}
+    expected = {}
+    for lap in laps[laps["PitInTime"].notna()].itertuples():
+        pit_out = out.get((lap.DriverNumber, int(lap.LapNumber) + 1))
+        duration = None if _none(pit_out) is None else micros(pit_out - lap.PitInTime)
+        expected[(lap.DriverNumber, int(lap.LapNumber))] = (
+            micros(lap.PitInTime),
+            micros(pit_out),
+            duration,
+        )
+    rows = query(
+        replay_db,
+        f"select driver_number, lap_number, {micros_sql('pit_in_time')}, "
+        f"{micros_sql('pit_out_time')}, {micros_sql('pit_lane_duration')}, "
+        "pit_in_at is null and pit_out_at is null "
+        "from marts.pit_stops where session_id = $1",
+        RECORDED[key],
+    )
+    assert expected, "the recording has pit stops"
+    assert {(r[0], r[1]): tuple(r[2:5]) for r in rows} == expected
+    # no timing reference without telemetry: FastF1 has no t0_date (LapStartDate) either
+    assert laps["LapStartDate"].isna().all() and all(r[5] for r in rows)
+
+
+@pytest.mark.parametrize("key", RACES, ids=RECORDED.get)
+def test_starting_grid_equals_fastf1_grid_position(replay_db, frozen_cache_dir, key):
+    results = _fastf1(key, frozen_cache_dir).results
+    expected = {
+        r.DriverNumber: int(r.GridPosition)
+        for r in results.itertuples()
+        if _none(r.GridPosition) is not None
+    }
+    rows = query(
+        replay_db,
+        "select driver_number, grid_position from marts.starting_grid where session_id = $1",
+        RECORDED[key],
+    )
+    assert len(expected) >= 19  # a driver without a grid slot has none in FastF1 either
+    assert dict(rows) == expected
+
+
+def _periods(track_status: pd.DataFrame, laps: pd.DataFrame | None) -> list[tuple]:
+    """Periods from FastF1's track status frame: runs of one kind, until the next change."""
+    periods, current = [], None
+    for row in track_status.itertuples():
+        kind = CODES.get(row.Status)
+        if current and kind != current[0]:
+            current[2] = row.Time
+            periods.append(current)
+            current = None
+        if kind and current is None:
+            current = [kind, row.Time, None]
+    if current:
+        periods.append(current)
+    return [(kind, micros(start), micros(end), *_laps_covered(laps, start, end))
+            for kind, start, end in periods]  # fmt: skip
+
+
+def _laps_covered(laps: pd.DataFrame | None, start, end) -> tuple:
+    """Lead lap at the period's start (else the first started in it) and at its end."""
+    if laps is None:
+        return (None, None)
+    before_end = laps["LapStartTime"] < end if end is not None else True
+    overlap = laps[(laps["Time"] > start) & before_end]
+    if overlap.empty:
+        return (None, None)
+    running = overlap[overlap["LapStartTime"] <= start]
+    first = running["LapNumber"].max() if not running.empty else overlap["LapNumber"].min()
+    return (int(first), int(overlap["LapNumber"].max()))
+
+
+@pytest.mark.parametrize("key", list(RECORDED), ids=RECORDED.get)
+def test_track_status_periods_equal_fastf1_track_status(replay_db, frozen_cache_dir, key):
+    session = _fastf1(key, frozen_cache_dir)
+    laps = session.laps if key in WITH_LAPS else None
+    expected = _periods(session.track_status, laps)
+    rows = query(
+        replay_db,
+        f"select kind, {micros_sql('start_time')}, {micros_sql('end_time')}, first_lap, last_lap "
+        "from marts.track_status_periods where session_id = $1 order by period_number",
+        RECORDED[key],
+    )
+    assert rows == expected
+
+
+def test_track_status_periods_of_the_azerbaijan_sprint(replay_db):
+    """The sprint's end, as FastF1's track status tells it: a yellow, then VSC, then SC."""
+    rows = query(
+        replay_db,
+        "select kind, lap_count from marts.track_status_periods "
+        "where session_id = '2023-azerbaijan-grand-prix-s' order by period_number",
+    )
+    assert [kind for kind, _ in rows][-3:] == ["yellow", "virtual_safety_car", "safety_car"]
+
+
+def test_lap_positions_equal_fastf1_positions_and_lap_end_times(replay_db, frozen_cache_dir):
+    key = (2023, "Azerbaijan Grand Prix", "S")
+    laps = _fastf1(key, frozen_cache_dir).laps.dropna(subset=["Position"])
+    expected = {}
+    for lap_number, lap in laps.groupby("LapNumber"):
+        lap = lap.sort_values("Position")
+        leader, ahead = lap["Time"].iloc[0], None
+        for row in lap.itertuples():
+            expected[(row.DriverNumber, int(lap_number))] = (
+                int(row.Position),
+                micros(row.Time - leader),
+                None if ahead is None else micros(row.Time - ahead),
+            )
+            ahead = row.Time
+    rows = query(
+        replay_db,
+        f"select driver_number, lap_number, position, {micros_sql('gap_to_leader')}, "
+        f"{micros_sql('interval_to_ahead')} from marts.lap_positions where session_id = $1",
+        RECORDED[key],
+    )
+    assert len(expected) == 308
+    assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == expected
