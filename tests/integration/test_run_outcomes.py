@@ -10,9 +10,12 @@ from datetime import UTC, datetime
 import fastf1
 import pytest
 
+from flows.backfill import backfill, gather_outcomes
 from flows.cli import main
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
+from flows.report import RunSummary
+from flows.selection import select_sessions
 from flows.sync import near_sessions, sync
 from flows.tasks import load_schedule, load_session
 from tests.integration.conftest import scalar
@@ -150,3 +153,40 @@ def test_the_race_weekend_run_skips_cheaply_when_no_session_is_near(
     assert scalar(db_url, "select count(*) from raw.load_manifest") == schedule_loads
     staged = "select count(*) from information_schema.schemata where schema_name = 'staged'"
     assert scalar(db_url, staged) == 0  # no dbt build
+
+
+@pytest.mark.replay
+def test_a_fanned_out_parent_gathers_its_event_runs_outcomes(
+    db_url, offline_fastf1, prefect_backend
+):
+    # Protection: flows.backfill.gather_outcomes builds the parent's report from the manifest
+    # rows its event runs wrote (not an empty "0 sessions" one), and a session whose event
+    # run ended without loading it is failed, which fails the parent.
+    # (test_deployments.py runs a real fan-out on two workers; here an event run ending
+    # Failed before it loads anything is given as its final state.)
+    azerbaijan, miami = "2023-azerbaijan-grand-prix", "2023-miami-grand-prix"
+    types = ["Q", "SS", "S"]
+    refs = select_sessions(load_schedule.fn(2023), ["Azerbaijan", "Miami"], types)
+    since = datetime.now(UTC)
+    backfill(year=2023, events=["Azerbaijan"], sessions=types, build=False)  # its event run
+
+    first = gather_outcomes.fn(refs, since, {azerbaijan: "COMPLETED", miami: "FAILED"})
+
+    assert {o.ref.session_id: o.status for o in first} == {
+        BAKU["Q"]: "loaded",
+        BAKU["SS"]: "loaded",
+        BAKU["S"]: "loaded",
+        f"{miami}-q": "failed",  # Miami 2023 had no sprint
+    }
+    laps = {o.ref.session_id: e.row_count for o in first for e in o.entries if e.dataset == "laps"}
+    assert laps == {BAKU["Q"]: 356, BAKU["SS"]: 233, BAKU["S"]: 308}
+    (miami_q,) = (o for o in first if o.ref.event_id == miami)
+    assert miami_q.detail == "its event run ended FAILED without loading it"
+    assert RunSummary(2023, first).failed
+
+    # a later fan-out: the event runs find everything of Azerbaijan complete
+    again = datetime.now(UTC)
+    backfill(year=2023, events=["Azerbaijan"], sessions=types, build=False)
+    baku_refs = [r for r in refs if r.event_id == azerbaijan]
+    second = gather_outcomes.fn(baku_refs, again, {azerbaijan: "COMPLETED"})
+    assert [o.status for o in second] == ["skipped"] * 3
