@@ -321,3 +321,34 @@ def _build_variant(url: str, project) -> list[str]:
     return sorted(
         r.node.name for r in results if r.node.resource_type == "test" and str(r.status) == "fail"
     )
+
+
+def test_lap_positions_rebuild_only_the_sessions_whose_laps_were_loaded_again(season_db):
+    url, loaded = season_db
+    before = dict(
+        query(url, "select session_id, min(_built_at) from marts.lap_positions group by 1")
+    )
+    races = [ref.session_id for ref, _ in loaded if ref.session_type in ("R", "S")]
+    assert sorted(before) == sorted(races)
+
+    ref, frames = next((r, f) for r, f in loaded if r.session_id == races[0])
+    with connect(url) as conn:  # the same session loaded again: a new load of its laps
+        write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
+    build_staged(url)
+
+    after = query(
+        url,
+        "select session_id, min(_built_at), max(_built_at), count(distinct _load_id) "
+        "from marts.lap_positions group by 1",
+    )
+    rebuilt = {s for s, first, last, loads in after if first != before[s]}
+    assert rebuilt == {races[0]}
+    assert all(first == last and loads == 1 for _, first, last, loads in after)
+    new_load = query(
+        url,
+        "select distinct _load_id from staged.laps where session_id = $1",
+        races[0],
+    )
+    assert query(
+        url, "select distinct _load_id from marts.lap_positions where session_id = $1", races[0]
+    ) == new_load
