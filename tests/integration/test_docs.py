@@ -52,9 +52,7 @@ def built_docs(db_url) -> tuple[dict, dict]:
 def test_every_staged_and_marts_model_and_column_has_a_description(built_docs):
     manifest, catalog = built_docs
     built = {
-        k: v
-        for k, v in catalog["nodes"].items()
-        if v["metadata"]["schema"] in ("staged", "marts")
+        k: v for k, v in catalog["nodes"].items() if v["metadata"]["schema"] in ("staged", "marts")
     }
     assert {"model.f1.events", "model.f1.sessions", "model.f1.laps"} <= set(built)
     assert {f"model.f1.{m}" for m in MARTS} <= set(built)

@@ -225,3 +225,16 @@ def test_lap_positions_equal_fastf1_positions_and_lap_end_times(replay_db, froze
     )
     assert len(expected) == 308
     assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == expected
+
+
+def test_the_readme_queries_run_and_answer(replay_db):
+    """Every query of the README's "Querying" section, on the recorded sessions."""
+    from flows.config import PROJECT_DIR
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme[readme.index("## Querying") :]
+    block = section[section.index("```sql") + len("```sql") : section.index("```\n", 7)]
+    statements = [s.strip() for s in block.split(";") if s.strip()]
+    assert len(statements) >= 8
+    for statement in statements:
+        assert query(replay_db, statement), statement.splitlines()[0]
