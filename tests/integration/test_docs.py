@@ -1,4 +1,5 @@
-"""The dbt docs: every staged model and column described, and the site works in a browser."""
+"""The dbt docs: every staged and marts model and column described, the lineage raw -> staged ->
+marts, and the site works in a browser."""
 
 from __future__ import annotations
 
@@ -21,6 +22,20 @@ from flows.transform.dbt import build_staged, run_dbt
 pytestmark = pytest.mark.integration
 
 TARGET = DBT_PROJECT_DIR / "target"
+MARTS = (
+    "drivers",
+    "driver_seasons",
+    "teams",
+    "circuits",
+    "starting_grid",
+    "stints",
+    "pit_stops",
+    "track_status_periods",
+    "lap_positions",
+    "driver_standings",
+    "constructor_standings",
+    "race_entries",
+)
 
 
 @pytest.fixture
@@ -34,13 +49,16 @@ def built_docs(db_url) -> tuple[dict, dict]:
     return manifest, catalog
 
 
-def test_every_staged_model_and_column_has_a_description(built_docs):
+def test_every_staged_and_marts_model_and_column_has_a_description(built_docs):
     manifest, catalog = built_docs
-    staged = {k: v for k, v in catalog["nodes"].items() if v["metadata"]["schema"] == "staged"}
-    assert {"model.f1.events", "model.f1.sessions", "model.f1.laps"} <= set(staged)
+    built = {
+        k: v for k, v in catalog["nodes"].items() if v["metadata"]["schema"] in ("staged", "marts")
+    }
+    assert {"model.f1.events", "model.f1.sessions", "model.f1.laps"} <= set(built)
+    assert {f"model.f1.{m}" for m in MARTS} <= set(built)
 
     missing = []
-    for unique_id, table in staged.items():
+    for unique_id, table in built.items():
         node = manifest["nodes"][unique_id]
         if not node["description"].strip():
             missing.append(unique_id)
@@ -50,6 +68,27 @@ def test_every_staged_model_and_column_has_a_description(built_docs):
                 missing.append(f"{unique_id}.{column}")
     assert missing == []
     assert (TARGET / "static_index.html").stat().st_size > 100_000
+
+
+def test_the_lineage_runs_from_raw_through_staged_to_marts(built_docs):
+    manifest, _ = built_docs
+    parents = manifest["parent_map"]
+
+    def ancestors(unique_id: str) -> set[str]:
+        found, todo = set(), [unique_id]
+        while todo:
+            for parent in parents.get(todo.pop(), []):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    for mart in MARTS:
+        lineage = ancestors(f"model.f1.{mart}")
+        assert any(p.startswith("source.f1.raw.") for p in lineage), mart
+        assert any(manifest["nodes"].get(p, {}).get("schema") == "staged" for p in lineage), mart
+        # marts read staged, never raw directly
+        assert not any(p.startswith("source.") for p in parents[f"model.f1.{mart}"]), mart
 
 
 def _free_port() -> int:
@@ -94,7 +133,7 @@ def test_served_docs_site_lists_the_staged_models_in_a_browser(db_url, tmp_path)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    for model in ("events", "sessions", "results", "laps", "car_data", "podiums"):
+    for model in ("events", "sessions", "results", "laps", "car_data", "podiums", "race_entries"):
         assert f">{model}<" in dom.replace(" ", "") or f'title="{model}"' in dom, model
 
 

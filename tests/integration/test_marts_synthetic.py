@@ -5,7 +5,6 @@ Expected values are computed here, in Python, from the frames that were loaded.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -153,7 +152,7 @@ def test_standings_positions_rank_points_then_wins(season_db):
         "order by event_id, position",
     )
     by_round = defaultdict(list)
-    for event_id, driver_id, position, points, wins in rows:
+    for event_id, _driver_id, position, points, wins in rows:
         by_round[event_id].append((position, points, wins))
     assert len(by_round) == 6
     for standings in by_round.values():
@@ -194,13 +193,13 @@ def test_race_entries_features_read_only_earlier_sessions(season_db):
             rounds.setdefault(ref.season, []).append(ref.event_id)
     rows = query(
         url,
-        "select session_id, session_type, event_id, season, starts_at, driver_id, "
+        "select session_id, event_id, season, starts_at, driver_id, "
         "rolling_finish_5, dnfs_10, circuit_races, circuit_best_finish, standings_points_before, "
         "finish_position, is_podium from marts.race_entries",
     )
     race_refs = [ref for ref, _ in loaded if ref.session_type in ("R", "S")]
     assert len(rows) == len(race_refs) * DRIVERS
-    for (session_id, kind, event_id, season, starts_at, driver, form, dnfs, circuit_races,
+    for (session_id, event_id, season, starts_at, driver, form, dnfs, circuit_races,
          circuit_best, points_before, finish, podium) in rows:  # fmt: skip
         before = [h for h in history[driver] if h[0] < starts_at]
         positions = [h[1] for h in before[-5:] if h[1] is not None]
@@ -268,7 +267,10 @@ def test_race_entries_qualifying_and_practice_features(season_db):
 
 LEAKS = {
     # the form window takes the race itself
-    "form": ("rows between 4 preceding and current row", "rows between 4 preceding and 1 following"),
+    "form": (
+        "rows between 4 preceding and current row",
+        "rows between 4 preceding and 1 following",
+    ),
     # the history counts the row's own session
     "circuit": (
         "partition by driver_key, circuit_id order by starts_at\n"
@@ -320,4 +322,38 @@ def _build_variant(url: str, project) -> list[str]:
     assert {r.node.name for r in results if r.node.resource_type == "model"} == {"race_entries"}
     return sorted(
         r.node.name for r in results if r.node.resource_type == "test" and str(r.status) == "fail"
+    )
+
+
+def test_lap_positions_rebuild_only_the_sessions_whose_laps_were_loaded_again(season_db):
+    url, loaded = season_db
+    before = dict(
+        query(url, "select session_id, min(_built_at) from marts.lap_positions group by 1")
+    )
+    races = [ref.session_id for ref, _ in loaded if ref.session_type in ("R", "S")]
+    assert sorted(before) == sorted(races)
+
+    ref, frames = next((r, f) for r, f in loaded if r.session_id == races[0])
+    with connect(url) as conn:  # the same session loaded again: a new load of its laps
+        write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
+    build_staged(url)
+
+    after = query(
+        url,
+        "select session_id, min(_built_at), max(_built_at), count(distinct _load_id) "
+        "from marts.lap_positions group by 1",
+    )
+    rebuilt = {s for s, first, last, loads in after if first != before[s]}
+    assert rebuilt == {races[0]}
+    assert all(first == last and loads == 1 for _, first, last, loads in after)
+    new_load = query(
+        url,
+        "select distinct _load_id from staged.laps where session_id = $1",
+        races[0],
+    )
+    assert (
+        query(
+            url, "select distinct _load_id from marts.lap_positions where session_id = $1", races[0]
+        )
+        == new_load
     )

@@ -5,6 +5,7 @@
     delete+insert by session_id. `--full-refresh` rebuilds all. As in staged.car_data, the tests
     read the rows of the latest build (`_built_at`).
 -#}
+-- depends_on: {{ ref('session_datasets') }}
 {{
     config(
         materialized='incremental',
