@@ -194,6 +194,8 @@ def send_to_prefect() -> None:
 
     ensure_logging_setup()
     project = logging.getLogger(PROJECT_LOGGER)
+    if project.level == logging.NOTSET:  # not below Prefect's root WARNING: the phases are INFO
+        project.setLevel(logging.INFO)
     for handler in logging.getLogger("prefect.extra").handlers:
         if handler not in project.handlers:
             project.addHandler(handler)
