@@ -26,6 +26,8 @@ class DbtError(RuntimeError):
 
 def run_dbt(url: str, *args: str) -> list[str]:
     """Invoke ``dbt <args>`` on the project; returns one line per node, raises on failure."""
+    log.info("dbt %s: started", args[0])  # importing dbt alone takes seconds
+    clock = time.monotonic()
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_env(url))
@@ -37,8 +39,6 @@ def run_dbt(url: str, *args: str) -> list[str]:
         *(() if sys.stdout.isatty() else ("--no-use-colors",)),  # no ANSI codes in worker logs
         "--no-use-colors-file",
     ]
-    log.info("dbt %s: started", args[0])
-    clock = time.monotonic()
     # One dbt at a time per process (dbt's own limit) and per database (concurrent runs
     # would race on the same staged tables and on dbt_project/target).
     with _DBT_LOCK, connect(url) as conn, advisory_lock(conn, "f1-dbt"):
