@@ -197,8 +197,20 @@ def send_to_prefect() -> None:
     if project.level == logging.NOTSET:  # not below Prefect's root WARNING: the phases are INFO
         project.setLevel(logging.INFO)
     for handler in logging.getLogger("prefect.extra").handlers:
+        if not any(isinstance(f, RedactFilter) for f in handler.filters):
+            handler.addFilter(RedactFilter())
         if handler not in project.handlers:
             project.addHandler(handler)
+
+
+class RedactFilter(logging.Filter):
+    """Passwords in connection URLs reach Prefect's API no more than the console or the file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
 
 
 def configure_logging(settings: Settings) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from flows.cli import UsageError, main, parse_year
 from flows.database import dbt_env, redact
-from flows.logs import ConsoleFormatter, RichConsoleHandler, console
+from flows.logs import ConsoleFormatter, RedactFilter, RichConsoleHandler, console
 
 NEXT_SEASON = datetime.now(UTC).year + 1
 
@@ -184,3 +184,23 @@ def test_console_lines_without_a_terminal_are_plain_and_unwrapped(capsys):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and message in err
     assert "\x1b" not in err
+
+
+def test_lines_for_prefect_have_no_password():
+    try:
+        raise ConnectionError("postgresql://f1:S3cr3t@db:5432/f1 refused")
+    except ConnectionError:
+        record = logging.LogRecord(
+            "flows",
+            logging.ERROR,
+            __file__,
+            1,
+            "cannot connect to %s",
+            ("postgresql://f1:S3cr3t@db/f1",),
+            sys.exc_info(),
+        )
+
+    RedactFilter().filter(record)
+
+    assert record.getMessage() == "cannot connect to postgresql://f1:***@db/f1"
+    assert "S3cr3t" not in logging.Formatter().format(record)
