@@ -98,8 +98,8 @@ format: install ## Format the code
 	$(VENV)/bin/ruff format flows tests
 	$(VENV)/bin/ruff check --fix flows tests
 
-db-url: install ## Print the URL of the active database (embedded or DATABASE_URL)
-	@$(RUN) db-url
+db-url: install ## Print the active database URL, password hidden: make db-url [SHOW_PASSWORD=1]
+	@$(RUN) db-url $(if $(call yes,$(SHOW_PASSWORD)),--show-password)
 
 psql: install ## Open psql on the active database
 	@$(RUN) psql

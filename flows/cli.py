@@ -86,6 +86,7 @@ def run_sync(args: argparse.Namespace) -> int:
     year = parse_year(args.year) if args.year else None
     as_of = parse_as_of(args.as_of) if args.as_of else None
     _check_database()
+    check_sync_schedule(year or (as_of or datetime.now(UTC)).year, args.skip_schedule)
     from flows.outcome import summary_of
     from flows.sync import sync
 
@@ -99,6 +100,25 @@ def run_sync(args: argparse.Namespace) -> int:
     summary = summary_of(state)
     summary.print(as_json=get_settings().log_format == "json")
     return 1 if summary.failed else 0
+
+
+def check_sync_schedule(year: int, stored: bool) -> None:
+    """No schedule to sync against (none from FastF1, or none stored) stops here with one line."""
+    if not stored:
+        check_schedule(year, None, None)
+        return
+    from flows.load.raw_tables import SCHEMA
+    from flows.load.schedule_store import stored_schedule
+
+    with connect(database_url()) as conn:
+        cursor = conn.cursor()
+        cursor.execute(f"select to_regclass('{SCHEMA}.sessions') is not null")
+        has_table = cursor.fetchone()[0]
+        sessions = stored_schedule(cursor, year)[1] if has_table else None
+    if sessions is None or sessions.height == 0:
+        raise UsageError(
+            f"no schedule stored for {year}: run `make sync` once without SKIP_SCHEDULE"
+        )
 
 
 def parse_as_of(text: str) -> datetime:
@@ -131,7 +151,9 @@ def run_docs(args: argparse.Namespace) -> int:
 
 
 def run_db_url(args: argparse.Namespace) -> int:
-    print(database_url())
+    """The active URL, its password hidden unless asked for (`make db-url SHOW_PASSWORD=1`)."""
+    url = database_url()
+    print(url if args.show_password else redact(url))
     return 0
 
 
@@ -184,7 +206,8 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=8080)
     docs.set_defaults(run=run_docs)
-    db_url = commands.add_parser("db-url", help="print the active database URL")
+    db_url = commands.add_parser("db-url", help="print the active database URL (password hidden)")
+    db_url.add_argument("--show-password", action="store_true", help="print it with the password")
     db_url.set_defaults(run=run_db_url)
     commands.add_parser("psql", help="open psql on the active database").set_defaults(run=run_psql)
     stop = commands.add_parser("db-stop", help="stop the embedded PostgreSQL")

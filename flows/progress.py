@@ -1,25 +1,31 @@
-"""Live progress of a run: a bar in a terminal, and a Prefect progress artifact."""
+"""Live progress of a run: a bar in a terminal, progress lines elsewhere, a Prefect artifact."""
 
 from __future__ import annotations
 
 import logging
-import sys
 from contextlib import AbstractContextManager
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.config import get_settings
+from flows.logs import console
 
 log = logging.getLogger(__name__)
 
+# Without a bar, a progress line every tenth of the sessions (and at most one per ten).
+PROGRESS_LINES = 10
+
 
 class RunProgress(AbstractContextManager):
-    """Counts finished sessions and loaded rows; quiet when stderr is not a terminal or in JSON."""
+    """Counts finished sessions and loaded rows.
+
+    In a terminal (LOG_FORMAT=console) a bar, with log lines printed above it and a status
+    text after it (`status()`, e.g. a wait); otherwise a log line every tenth of the run.
+    """
 
     def __init__(self, title: str, total: int) -> None:
         self.title, self.total, self.done, self.rows = title, total, 0, 0
-        interactive = sys.stderr.isatty() and get_settings().log_format == "console"
+        interactive = console().is_terminal and get_settings().log_format == "console"
         self._bar = (
             Progress(
                 TextColumn("[bold]{task.description}"),
@@ -27,7 +33,8 @@ class RunProgress(AbstractContextManager):
                 MofNCompleteColumn(),
                 TextColumn("sessions · {task.fields[rows]:,} rows"),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                TextColumn("{task.fields[status]}"),
+                console=console(),
                 transient=False,
             )
             if interactive and total
@@ -35,11 +42,12 @@ class RunProgress(AbstractContextManager):
         )
         self._task = None
         self._artifact_id = None
+        self._step = max(PROGRESS_LINES, -(-total // PROGRESS_LINES))
 
     def __enter__(self) -> RunProgress:
         if self._bar is not None:
             self._bar.start()
-            self._task = self._bar.add_task(self.title, total=self.total, rows=0)
+            self._task = self._bar.add_task(self.title, total=self.total, rows=0, status="")
         self._artifact_id = _create_artifact(self.title)
         return self
 
@@ -48,12 +56,25 @@ class RunProgress(AbstractContextManager):
         self.rows += rows
         if self._bar is not None:
             self._bar.update(self._task, advance=1, rows=self.rows)
+        elif self.done % self._step == 0 and self.done < self.total:
+            log.info("%s: %s", self.title, self._counts())
         if self._artifact_id is not None:
             _update_artifact(self._artifact_id, 100.0 * self.done / max(self.total, 1))
 
+    def status(self, text: str) -> None:
+        """A passing state of the run (e.g. a wait): after the bar, or a log line without one."""
+        if self._bar is not None:
+            self._bar.update(self._task, status=text)
+        elif text:
+            log.info("%s: %s", self.title, text)
+
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
+            self._bar.update(self._task, status="")
             self._bar.stop()
+
+    def _counts(self) -> str:
+        return f"{self.done}/{self.total} sessions, {self.rows:,} rows"
 
 
 def _create_artifact(title: str):

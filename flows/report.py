@@ -12,6 +12,7 @@ from rich.table import Table
 
 from flows.extract.schedule import SessionRef
 from flows.load.manifest import FAILED, LOADED, UNPUBLISHED, ManifestEntry
+from flows.logs import console as shared_console
 
 SKIPPED, NOT_YET_HELD, UNAVAILABLE_SESSION = "skipped", "not yet held", "unavailable"
 UNPUBLISHED_SESSION = UNPUBLISHED  # still without results long after it ended: not polled
@@ -104,11 +105,11 @@ class RunSummary:
         }
 
     def print(self, console: Console | None = None, as_json: bool = False) -> None:
-        """The end-of-run report on stderr: tables in a terminal, one JSON object otherwise."""
+        """The end-of-run report on stderr: tables (never wrapped), or one JSON object."""
         if as_json:
             print(json.dumps({"summary": self.as_dict()}), file=sys.stderr)
             return
-        console = console or Console(stderr=True)
+        console = console or shared_console()
         console.print(self._sessions_table())
         console.print(self._datasets_table())
         for outcome in self.flagged:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -26,7 +27,7 @@ def select_sessions(
     events: Sequence[str] | None = None,
     sessions: Sequence[str] | None = None,
 ) -> list[SessionRef]:
-    """Sessions of the chosen events (by round, event id or name) and session types."""
+    """Sessions of the chosen events (round, event id, name, location, country) and types."""
     chosen = list(refs)
     if events:
         wanted = {ref.event_id for name in events for ref in _match_event(refs, name)}
@@ -43,24 +44,49 @@ def select_sessions(
 
 
 def _match_event(refs: Sequence[SessionRef], name: str) -> list[SessionRef]:
+    """By round, or as FastF1 matches events: the event's name, its location or its country."""
     text = name.strip()
+    season = refs[0].season if refs else "this season"
     if text.isdigit():
         hits = [r for r in refs if r.round_number == int(text)]
     else:
-        slug = slugify(text)  # whole words of the event's name: "italian", "abu-dhabi"
-        hits = [
-            r for r in refs if r.event_id == slug or (slug and f"-{slug}-" in f"-{_name_slug(r)}-")
-        ]
-        exact = [r for r in hits if slug in (r.event_id, _name_slug(r))]
-        hits = exact or hits
-    names = sorted({r.event_name for r in hits})
-    if not names:
-        season = refs[0].season if refs else "this season"
-        raise SelectionError(f"no event matches {name!r} in {season}")
-    if len(names) > 1:
-        raise SelectionError(f"{name!r} matches several events: {', '.join(names)}")
+        slug = slugify(text)  # "sao paulo" -> "sao-paulo"; matched on whole words
+        hits = next((found for tier in _TIERS if (found := [r for r in refs if tier(r, slug)])), [])
+    events = {r.event_id: r for r in hits}
+    if not events:
+        raise SelectionError(f"no event matches {name!r} in {season}{_suggestion(refs, text)}")
+    if len(events) > 1:
+        candidates = ", ".join(sorted(f"{r.event_name} ({r.location})" for r in events.values()))
+        raise SelectionError(f"{name!r} matches several events in {season}: {candidates}")
     return hits
 
 
-def _name_slug(ref: SessionRef) -> str:
-    return slugify(ref.event_name)
+def _is(slug: str, text: str | None) -> bool:
+    return bool(slug) and slug == slugify(text or "")
+
+
+def _within(slug: str, text: str | None) -> bool:
+    return bool(slug) and f"-{slug}-" in f"-{slugify(text or '')}-"
+
+
+# The first tier that finds anything decides: "United States" is the United States Grand Prix,
+# not every event in the country; "Italy" (a country only) may be several.
+_TIERS = (
+    lambda r, slug: slug == r.event_id or _is(slug, r.event_name),
+    lambda r, slug: _within(slug, r.event_name),
+    lambda r, slug: _is(slug, r.location),
+    lambda r, slug: _is(slug, r.country),
+    lambda r, slug: _within(slug, r.location) or _within(slug, r.country),
+)
+
+
+def _suggestion(refs: Sequence[SessionRef], text: str) -> str:
+    """' (did you mean Monza?)' from the season's event names, locations and countries."""
+    names = {}
+    for ref in refs:
+        short = ref.event_name.removesuffix(" Grand Prix")
+        for candidate in (ref.event_name, short, ref.location, ref.country):
+            if candidate:
+                names.setdefault(candidate.lower(), candidate)
+    close = difflib.get_close_matches(text.lower(), list(names), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(names[c] for c in close)}?)" if close else ""

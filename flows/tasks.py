@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 from prefect import task
@@ -15,7 +16,7 @@ from flows.database import advisory_lock, connect, database_url
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import SessionExtract, extract_session
-from flows.load.manifest import has_attempts, is_complete, is_unpublished
+from flows.load.manifest import FAILED, has_attempts, is_complete, is_unpublished
 from flows.load.raw_tables import ddl_statements
 from flows.load.schedule_store import schedule_changed, stored_schedule
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
@@ -83,7 +84,7 @@ def load_session(
     with context, connect(database_url()) as conn, session_lock(conn, ref.session_id):
         cursor = conn.cursor()
         if not force and is_complete(cursor, ref.season, ref.session_id):
-            log.info("%s: already complete, skipped", ref.label)
+            log.debug("%s: already complete, skipped", ref.label)
             return SessionOutcome(ref, SKIPPED)
         if not force and is_unpublished(cursor, ref.season, ref.session_id):
             log.debug("%s: unpublished (no longer polled; FORCE=1 tries it), skipped", ref.label)
@@ -101,9 +102,12 @@ def load_session(
             entries = write_failure(conn, ref, f"{type(exc).__name__}: {exc}", started)
     outcome = SessionOutcome.from_entries(ref, entries, time.monotonic() - clock)
     with log_context(season=ref.season, event=ref.event_id, session=ref.session_id):
-        log.info("%s: %s (%d rows)", ref.label, outcome.status, outcome.rows)
+        if outcome.status == FAILED:
+            log.error("%s: failed: %s", ref.label, outcome.detail)
+        else:  # routine: the bar, the report and the log file have it
+            log.debug("%s: %s (%d rows)", ref.label, outcome.status, outcome.rows)
         for flag in outcome.flags:
-            log.warning("%s: %s", ref.label, flag)
+            log.warning("%s: flagged: %s", ref.label, flag)
     return outcome
 
 
@@ -118,11 +122,19 @@ def load_sessions(
 ) -> list[SessionOutcome]:
     """Load (in parallel, bounded by the flow's task runner) every session that has ended."""
     ended = [r for r in refs if r.ends_at is None or r.ends_at <= now]
+    later = f", {len(refs) - len(ended)} not yet" if len(ended) < len(refs) else ""
+    log.info("%s: %d sessions held%s", title, len(ended), later)
+    clock = time.monotonic()
     futures = [load_session.submit(ref, force, now) for ref in ended]
     with RunProgress(title, len(futures)) as progress:
         for future in as_completed(futures):
             progress.advance(future.result().rows)
     outcomes = [future.result() for future in futures]  # in schedule order
+    if outcomes:
+        counts = Counter(o.status for o in outcomes)
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        rows = sum(o.rows for o in outcomes)
+        log.info("%s: %s; %s rows in %.0f s", title, tally, f"{rows:,}", time.monotonic() - clock)
     return outcomes + [SessionOutcome(r, NOT_YET_HELD) for r in refs if r not in ended]
 
 

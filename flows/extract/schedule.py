@@ -51,6 +51,8 @@ class SessionRef:
     session_type: str
     session_name: str
     starts_at: datetime | None
+    location: str | None = None  # the circuit's town, as FastF1 names it: "Monza", "Baku"
+    country: str | None = None
 
     @property
     def ends_at(self) -> datetime | None:
@@ -130,17 +132,19 @@ def schedule_frames(schedule: pd.DataFrame, season: int) -> tuple[pl.DataFrame, 
 
 
 def session_refs(events: pl.DataFrame, sessions: pl.DataFrame) -> list[SessionRef]:
-    names = dict(zip(events["event_id"], events["event_name"], strict=True))
+    by_id = {event["event_id"]: event for event in events.iter_rows(named=True)}
     return [
         SessionRef(
             season=row["season"],
             round_number=row["round_number"],
             event_id=row["event_id"],
-            event_name=names[row["event_id"]],
+            event_name=by_id[row["event_id"]]["event_name"],
             session_id=row["session_id"],
             session_type=row["session_type"],
             session_name=row["session_name"],
             starts_at=row["starts_at"],
+            location=by_id[row["event_id"]]["location"],
+            country=by_id[row["event_id"]]["country"],
         )
         for row in sessions.iter_rows(named=True)
     ]

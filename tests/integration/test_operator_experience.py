@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 
 import pytest
 
@@ -32,7 +37,9 @@ def _env(db_url: str, cache, tmp_path, **extra) -> dict:
     }
 
 
-def test_json_log_format_prints_only_json_lines(db_url, offline_fastf1, prefect_backend, tmp_path):
+def test_json_lines_on_the_console_and_the_project_lines_in_prefect(
+    db_url, offline_fastf1, prefect_backend, tmp_path
+):
     env = _env(db_url, offline_fastf1, tmp_path, LOG_FORMAT="json")
     done = subprocess.run(
         COMMAND, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600
@@ -41,32 +48,35 @@ def test_json_log_format_prints_only_json_lines(db_url, offline_fastf1, prefect_
 
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     assert records, "no log lines"
-    assert any(r.get("session") == "2019-italian-grand-prix-q" and r.get("run_id") for r in records)
+    project = [r for r in records if r.get("logger", "").startswith("flows")]
+    assert project and all(r.get("run_id") for r in project)  # all inside the flow run
     assert records[-1]["summary"]["loaded"] == 1
-    logged = (tmp_path / "data" / "logs" / "f1.log").read_text().splitlines()
-    assert logged and all(json.loads(line)["level"] for line in logged)
+    # The log file also has the routine lines, each with its run and session.
+    logged = [json.loads(line) for line in (tmp_path / "data" / "logs" / "f1.log").open()]
+    assert any(r.get("session") == "2019-italian-grand-prix-q" and r.get("run_id") for r in logged)
+
+    # The flow run's logs in Prefect have the project's lines. The 2019 schedule (recorded):
+    # 21 events, 105 sessions. Each line once, in Prefect and on the console: Prefect's hook
+    # adds a handler, it does not print a second time.
+    logs = _flow_run_logs(next(r["run_id"] for r in records if r.get("run_id")))
+    schedule = "schedule 2019: 21 events, 105 sessions"
+    assert [log.name for log in logs if log.message.startswith(schedule)] == ["flows"]
+    assert len([r for r in records if r.get("message", "").startswith(schedule)]) == 1
+    assert any(log.message.startswith("dbt build: started") for log in logs)
+    qualifying = "2019 Italian Grand Prix Qualifying: loaded (459 rows)"  # 20+275+95+40+12+17
+    assert any(log.message == qualifying and log.level == logging.DEBUG for log in logs)
+    # ... and routine lines stay off the console
+    assert not any(r.get("message") == qualifying for r in records)
 
 
-def test_terminal_shows_live_progress(db_url, offline_fastf1, prefect_backend, tmp_path):
-    env = _env(db_url, offline_fastf1, tmp_path, COLUMNS="120")
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        COMMAND, cwd=PROJECT_DIR, env=env, stdin=secondary, stdout=secondary, stderr=secondary
-    )
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the terminal closed: the process is done
-            break
-        if not chunk:
-            break
-        output += chunk
-    assert proc.wait(timeout=600) == 0
-    text = output.decode(errors="replace")
-    assert "backfill 2019" in text and "5/5" in text  # the bar, finished
-    assert "2019: sessions (rows loaded)" in text  # the report table
+def _flow_run_logs(run_id: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        return client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), limit=200
+        )
 
 
 def test_report_is_published_as_prefect_artifacts(db_url, offline_fastf1, prefect_backend):
@@ -91,3 +101,106 @@ def test_report_is_published_as_prefect_artifacts(db_url, offline_fastf1, prefec
     assert qualifying["status"] == "loaded" and qualifying["laps"] == "loaded"
     assert "| Italian Grand Prix | Q |" in by_key["availability"].data
     assert any(float(a.data) == 100.0 for a in progress)
+
+
+# --- the console, as a person sees it -----------------------------------------------------------
+
+SEASON = [sys.executable, "-m", "flows.cli", "backfill", "--year", "2019"]
+LOG_LINE = re.compile(r"\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+REPORT_TITLE = "2019: sessions (rows loaded)"
+
+
+def run_in_terminal(command: list[str], env: dict, columns: int = 120) -> bytes:
+    """Everything ``command`` writes to a pseudo-terminal of ``columns`` columns."""
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    proc = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdin=secondary, stdout=secondary, stderr=secondary
+    )
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(primary)
+    assert proc.wait(timeout=600) == 0, output.decode(errors="replace")[-3000:]
+    return output
+
+
+def screen(output: bytes) -> list[str]:
+    """The lines a terminal shows after ``output``: carriage returns, cursor-up and
+    erase-line applied (what rich's live bar uses), colours dropped."""
+    lines, row, col = [""], 0, 0
+    text = re.sub(r"\x1b\][^\x07\x1b]*(\x07|\x1b\\)", "", output.decode(errors="replace"))
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r|\n|[^\x1b\r\n]+", text):
+        if token == "\r":
+            col = 0
+        elif token == "\n":
+            row, col = row + 1, 0
+            lines.extend([""] * (row + 1 - len(lines)))
+        elif token.startswith("\x1b["):
+            command, number = token[-1], token[2:-1]
+            if command == "A":
+                row = max(0, row - int(number or 1))
+            elif command == "K":  # rich erases whole lines (2K)
+                lines[row] = "" if number == "2" else lines[row][:col]
+        else:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + token + line[col + len(token) :]
+            col += len(token)
+    return [line.rstrip() for line in lines]
+
+
+def test_a_season_in_a_terminal_is_a_few_lines_above_the_report(
+    db_url, offline_fastf1, prefect_backend, tmp_path
+):
+    env = _env(db_url, offline_fastf1, tmp_path, TERM="xterm-256color")
+    shown = screen(run_in_terminal(SEASON, env))
+
+    before_report = shown[: shown.index(REPORT_TITLE)]
+    assert len([line for line in before_report if line]) <= 30, "\n".join(before_report)
+    # The bar finished (105 sessions in the recorded 2019 schedule), on a line of its own.
+    bars = [line for line in shown if "━" in line and "sessions ·" in line]
+    assert len(bars) == 1 and "105/105" in bars[0], bars
+    # Every log line starts its own line: nothing of the bar before it, nothing after.
+    log_lines = [line for line in shown if LOG_LINE.search(line)]
+    assert log_lines, "\n".join(shown)
+    for line in log_lines:
+        assert LOG_LINE.match(line) and "━" not in line, line
+    # Phases, not per-session lines: the schedule, the sessions, dbt start and end.
+    assert any("schedule 2019: 21 events, 105 sessions" in line for line in log_lines)
+    assert any("backfill 2019: 1 loaded, 104 unavailable" in line for line in log_lines)
+    assert any("dbt build: started" in line for line in log_lines)
+    assert any(re.search(r"dbt build: \d+ models, \d+ tests", line) for line in log_lines)
+    assert not any("unavailable (0 rows)" in line for line in shown)
+    assert not any(
+        "Finished in state Completed()" in line and "task_runs" in line for line in shown
+    )
+
+
+def test_without_a_terminal_no_colour_codes_and_no_wrapping(
+    db_url, offline_fastf1, prefect_backend, tmp_path
+):
+    # A sprint weekend and a conventional one (seven session columns); at DEBUG, dbt prints
+    # its whole log to stdout.
+    command = [*SEASON[:4], "--year", "2023", "--events", "Azerbaijan,Miami"]
+    env = _env(db_url, offline_fastf1, tmp_path, LOG_LEVEL="DEBUG")
+    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    assert "Finished running" in done.stdout.decode()  # dbt's own output is there
+    output = (done.stdout + done.stderr).decode()
+    assert "\x1b" not in output  # neither ours nor dbt's
+    lines = output.splitlines()
+    assert any(line.startswith("│ Azerbaijan Grand Prix ") for line in lines), output
+    assert any(line.startswith("│ Miami Grand Prix ") for line in lines), output
+    summary = next(line for line in lines if line.startswith("season 2023:"))
+    assert summary.endswith("staged built"), summary
+    # The recorded Miami race has results but no laps: flagged, in one line of 120 characters.
+    flagged = "2023 Miami Grand Prix Race: flagged: laps: check: results but no laps, although"
+    assert any(flagged in line for line in lines), output

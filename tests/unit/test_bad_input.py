@@ -213,3 +213,61 @@ def test_bad_selection_writes_nothing(args, expected, empty_db, frozen_cache_dir
     assert SECRET not in done.stderr
     assert not {"raw", "staged"} & schemas(empty_db)
     assert not embedded_pgdata.exists()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        # offline with an empty FastF1 cache: FastF1 has no schedule to give
+        ((), {"FASTF1_OFFLINE": "1"}, "no schedule for 2019 in the FastF1 cache"),
+        # the stored schedule asked for, on a database that has none
+        (("--skip-schedule",), {}, "no schedule stored for 2019"),
+    ],
+    ids=["offline-empty-cache", "skip-schedule-empty-database"],
+)
+def test_sync_without_a_schedule(args, env, expected, empty_db, tmp_path, embedded_pgdata):
+    # Protection: flows.cli.check_sync_schedule, before the flow (and its traceback) starts.
+    done = run_cli(
+        "sync",
+        "--year",
+        "2019",
+        *args,
+        DATABASE_URL=empty_db,
+        FASTF1_CACHE_DIR=str(tmp_path / "empty-cache"),
+        **env,
+    )
+
+    assert_one_error_line(done, expected)
+    assert not {"raw", "staged"} & schemas(empty_db)
+    assert not embedded_pgdata.exists()
+
+
+# --- make db-url: the password only on request ---------------------------------------------------
+
+
+def make_db_url(*args: str) -> subprocess.CompletedProcess:
+    url = f"postgresql://f1:{SECRET}@db.example:5432/f1"
+    return subprocess.run(
+        ["make", "--no-print-directory", "-s", "db-url", *args],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_make_db_url_hides_the_password():
+    done = make_db_url()
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "postgresql://f1:***@db.example:5432/f1"
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_make_db_url_shows_the_password_when_asked():
+    done = make_db_url("SHOW_PASSWORD=1")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"postgresql://f1:{SECRET}@db.example:5432/f1"

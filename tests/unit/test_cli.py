@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 
 import pytest
 
 from flows.cli import UsageError, main, parse_year
 from flows.database import dbt_env, redact
+from flows.logs import ConsoleFormatter, RedactFilter, RichConsoleHandler, console
 
 NEXT_SEASON = datetime.now(UTC).year + 1
 
@@ -136,3 +138,69 @@ def test_dbt_env_variables_are_all_strings():
     assert all(isinstance(v, str) for v in env.values())
     assert env["DBT_ENV_SECRET_F1_PG_PASSWORD"] == "pw"
     assert env["F1_PG_SSLMODE"] == "prefer"
+
+
+# --- console log lines --------------------------------------------------------------------------
+
+
+def _record(message: str, **extra) -> logging.LogRecord:
+    record = logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, message, None, None)
+    record.__dict__.update(extra)
+    return record
+
+
+def _failing_record() -> logging.LogRecord:
+    try:
+        raise TimeoutError("read timed out")
+    except TimeoutError:
+        return logging.LogRecord(
+            "flows", logging.ERROR, __file__, 1, "session failed", None, sys.exc_info()
+        )
+
+
+def test_console_lines_name_prefect_task_runs():
+    line = ConsoleFormatter().format(_record("Task run failed", task_run_name="load 2019-x-q"))
+
+    assert "prefect.task_runs [load 2019-x-q]: Task run failed" in line
+
+
+def test_console_tracebacks_only_at_debug():
+    record = _failing_record()
+
+    assert "Traceback" not in ConsoleFormatter(tracebacks=False).format(record)
+    assert "Traceback" in ConsoleFormatter(tracebacks=True).format(record)
+    assert record.exc_info is not None  # left for the log file's handler
+
+
+def test_console_lines_without_a_terminal_are_plain_and_unwrapped(capsys):
+    console.cache_clear()  # captured stderr is not a terminal
+    handler = RichConsoleHandler()
+    handler.setFormatter(ConsoleFormatter())
+    message = "2023 Miami Grand Prix Race: flagged: " + "x" * 200
+
+    handler.emit(logging.LogRecord("flows", logging.WARNING, __file__, 1, message, None, None))
+    console.cache_clear()
+
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and message in err
+    assert "\x1b" not in err
+
+
+def test_lines_for_prefect_have_no_password():
+    try:
+        raise ConnectionError("postgresql://f1:S3cr3t@db:5432/f1 refused")
+    except ConnectionError:
+        record = logging.LogRecord(
+            "flows",
+            logging.ERROR,
+            __file__,
+            1,
+            "cannot connect to %s",
+            ("postgresql://f1:S3cr3t@db/f1",),
+            sys.exc_info(),
+        )
+
+    RedactFilter().filter(record)
+
+    assert record.getMessage() == "cannot connect to postgresql://f1:***@db/f1"
+    assert "S3cr3t" not in logging.Formatter().format(record)

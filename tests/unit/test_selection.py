@@ -125,3 +125,62 @@ def test_unknown_session_type_raises_listing_the_valid_ones(refs):
 
 def test_selection_error_is_a_value_error():
     assert issubclass(SelectionError, ValueError)
+
+
+# --- real schedules (the replay cache): names, locations and countries as FastF1 has them -------
+
+
+@pytest.fixture
+def seasons(offline_fastf1) -> dict[int, list[SessionRef]]:
+    """FastF1's own 2019 and 2020 schedules, offline from the replay cache."""
+    from flows.extract.schedule import fetch_schedule
+
+    return {
+        year: session_refs(*schedule_frames(fetch_schedule(year), year)) for year in (2019, 2020)
+    }
+
+
+@pytest.mark.replay
+@pytest.mark.parametrize(
+    ("year", "name", "event"),
+    [
+        (2019, "Monza", "Italian Grand Prix"),  # location
+        (2019, "Baku", "Azerbaijan Grand Prix"),  # location
+        (2019, "Italy", "Italian Grand Prix"),  # country, one event in 2019
+        (2019, "Mexico", "Mexican Grand Prix"),  # country
+        (2019, "United States", "United States Grand Prix"),  # the event's name comes first
+        (2020, "Mugello", "Tuscan Grand Prix"),
+    ],
+)
+def test_select_by_location_or_country(seasons, year, name, event):
+    assert events_of(select_sessions(seasons[year], events=[name])) == {event}
+
+
+@pytest.mark.replay
+def test_a_country_with_several_events_lists_them(seasons):
+    # 2020: Italy held the Italian (Monza), Tuscan (Mugello) and Emilia Romagna (Imola) GPs.
+    with pytest.raises(SelectionError, match="'Italy' matches several events in 2020") as error:
+        select_sessions(seasons[2020], events=["Italy"])
+
+    for candidate in ("Italian Grand Prix (Monza)", "Tuscan Grand Prix (Mugello)"):
+        assert candidate in str(error.value)
+
+
+@pytest.mark.replay
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [("Monzza", "Monza"), ("Italain", "Italian"), ("Silverston", "Silverstone")],
+)
+def test_an_unknown_name_gets_a_suggestion(seasons, name, suggested):
+    with pytest.raises(SelectionError, match=f"no event matches '{name}' in 2019") as error:
+        select_sessions(seasons[2019], events=[name])
+
+    assert f"did you mean {suggested}" in str(error.value)
+
+
+@pytest.mark.replay
+def test_no_suggestion_for_a_name_like_nothing(seasons):
+    with pytest.raises(SelectionError) as error:
+        select_sessions(seasons[2019], events=["Atlantis"])
+
+    assert "did you mean" not in str(error.value)
