@@ -22,7 +22,7 @@ from flows.extract.session import extract_session
 from flows.sync import sync
 from tests.integration.conftest import query, scalar
 from tests.standin import plugin
-from tests.standin.plugin import LIVETIMING, MIRROR, online_env
+from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR, online_env
 from tests.unit.test_session_extract import recorded_ref
 
 pytestmark = [pytest.mark.online, pytest.mark.integration]
@@ -31,6 +31,7 @@ standin_proxy, standin = plugin.standin_proxy, plugin.standin  # the stand-in's 
 
 AZERBAIJAN = "/static/2023/2023-04-30_Azerbaijan_Grand_Prix/"
 SPRINT = AZERBAIJAN + "2023-04-29_Sprint/"
+BAHRAIN_RACE = "/static/2023/2023-03-05_Bahrain_Grand_Prix/2023-03-05_Race/"
 BAHRAIN_RACE_RESULTS = "/ergast/f1/2023/1/results.json"
 DATASETS = ("results", "laps", "weather", "race_control_messages", "track_status", "session_status")
 
@@ -200,9 +201,14 @@ def test_late_results_complete_a_race_and_sessions_unpublished_a_week_on_stop_be
     assert {_status(db_url, s) for s in others} == {"awaiting_results"}
 
     standin.set_rules()  # Jolpica publishes the classification
+    first = len(standin.requests())
     sync(year=2023, as_of=day_after + timedelta(hours=1), skip_schedule=True)
 
     assert _status(db_url, race) == "completed"
+    fetched = {(r["host"], r["path"]) for r in standin.requests()[first:] if r["status"] == 200}
+    assert (JOLPICA, BAHRAIN_RACE_RESULTS) in fetched
+    # nothing of the incomplete load was kept in FastF1's HTTP cache (12 h): fetched afresh
+    assert (LIVETIMING, BAHRAIN_RACE + "RaceControlMessages.jsonStream") in fetched
     assert _figures(db_url, race) == (20, None, None, 73, 11, 5)
     assert _podium(db_url, race) == ["VER", "PER", "ALO"]
 
