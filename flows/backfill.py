@@ -12,6 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.artifacts import publish_report
 from flows.config import get_settings
 from flows.logs import ensure_logging
+from flows.network import NETWORK
 from flows.report import RunSummary
 from flows.selection import select_sessions
 from flows.tasks import build_staged_tables, load_schedule, load_sessions
@@ -34,6 +35,7 @@ def backfill(
     event instead, waits for them all, then builds staged once.
     """
     ensure_logging(get_settings())
+    calls_before = NETWORK.snapshot()
     refs = select_sessions(load_schedule(year), events, sessions)
     if fan_out:
         event_ids = list(dict.fromkeys(r.event_id for r in refs))
@@ -47,7 +49,7 @@ def backfill(
         outcomes = load_sessions(refs, datetime.now(UTC), force, title=f"backfill {year}")
     if build:
         build_staged_tables()
-    summary = RunSummary(year, outcomes, staged_built=build)
+    summary = RunSummary(year, outcomes, staged_built=build, network=NETWORK.since(calls_before))
     publish_report(summary, "backfill")
     return summary
 

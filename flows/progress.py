@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.config import get_settings
+from flows.network import NETWORK
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class RunProgress(AbstractContextManager):
                 MofNCompleteColumn(),
                 TextColumn("sessions · {task.fields[rows]:,} rows"),
                 TimeElapsedColumn(),
+                TextColumn("[yellow]{task.fields[notice]}"),
                 console=Console(stderr=True),
                 transient=False,
             )
@@ -39,20 +41,27 @@ class RunProgress(AbstractContextManager):
     def __enter__(self) -> RunProgress:
         if self._bar is not None:
             self._bar.start()
-            self._task = self._bar.add_task(self.title, total=self.total, rows=0)
+            self._task = self._bar.add_task(self.title, total=self.total, rows=0, notice="")
+            self._stop_notices = NETWORK.listen(self.notice)
         self._artifact_id = _create_artifact(self.title)
         return self
+
+    def notice(self, text: str) -> None:
+        """Show a passing notice (a wait for F1's rate budget) until the next session ends."""
+        if self._bar is not None:
+            self._bar.update(self._task, notice=text)
 
     def advance(self, rows: int) -> None:
         self.done += 1
         self.rows += rows
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, rows=self.rows)
+            self._bar.update(self._task, advance=1, rows=self.rows, notice="")
         if self._artifact_id is not None:
             _update_artifact(self._artifact_id, 100.0 * self.done / max(self.total, 1))
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
+            self._stop_notices()
             self._bar.stop()
 
 

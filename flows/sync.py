@@ -10,6 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.artifacts import publish_report
 from flows.config import get_settings
 from flows.logs import ensure_logging
+from flows.network import NETWORK
 from flows.report import RunSummary
 from flows.tasks import build_staged_tables, load_schedule, load_sessions, read_schedule
 
@@ -31,11 +32,12 @@ def sync(
     3. `dbt build`, with statuses (scheduled, live, awaiting_results, completed) as of ``as_of``.
     """
     ensure_logging(get_settings())
+    calls_before = NETWORK.snapshot()
     now = as_of or datetime.now(UTC)
     year = year or now.year
     refs = read_schedule(year) if skip_schedule else load_schedule(year)
     outcomes = [] if skip_results else load_sessions(refs, now, title=f"sync {year}")
     build_staged_tables(as_of=now)
-    summary = RunSummary(year, outcomes, staged_built=True)
+    summary = RunSummary(year, outcomes, staged_built=True, network=NETWORK.since(calls_before))
     publish_report(summary, "sync")
     return summary

@@ -21,13 +21,10 @@ from flows.extract.schedule import fetch_schedule
 from flows.extract.session import extract_session
 from flows.sync import sync
 from tests.integration.conftest import query, scalar
-from tests.standin import plugin
 from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR, online_env
 from tests.unit.test_session_extract import recorded_ref
 
 pytestmark = [pytest.mark.online, pytest.mark.integration]
-
-standin_proxy, standin = plugin.standin_proxy, plugin.standin  # the stand-in's fixtures
 
 AZERBAIJAN = "/static/2023/2023-04-30_Azerbaijan_Grand_Prix/"
 SPRINT = AZERBAIJAN + "2023-04-29_Sprint/"
@@ -37,8 +34,9 @@ DATASETS = ("results", "laps", "weather", "race_control_messages", "track_status
 
 
 @pytest.fixture(autouse=True)
-def cold_fastf1(standin):
-    """FastF1 online through the stand-in, with an empty cache (DATA_DIR is the test's)."""
+def cold_fastf1(standin, db_url):
+    """FastF1 online through the stand-in (its rate budget in the test's database), with an
+    empty cache (DATA_DIR is the test's)."""
     configure_fastf1(get_settings())
     return standin
 
