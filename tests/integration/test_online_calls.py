@@ -243,9 +243,9 @@ def test_a_cold_online_season_completes_through_rate_limits_and_server_errors(
     # the hosts allow less than the budget (scaled to seconds): their 429s are waited out
     # (Retry-After) and every 40th answer, a 503, is retried; no session may fail
     standin.set_rules(
-        rate_limit={"calls": 20, "window": 2, "retry_after": 1}, error_every=40, error_status=503
+        rate_limit={"calls": 6, "window": 2, "retry_after": 1}, error_every=40, error_status=503
     )
-    budget = {"RATE_BUDGET_CALLS": "40", "RATE_BUDGET_JOLPICA_CALLS": "20"}
+    budget = {"RATE_BUDGET_CALLS": "12", "RATE_BUDGET_JOLPICA_CALLS": "6"}
 
     summary = _cli_backfill(
         standin,
