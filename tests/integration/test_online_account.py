@@ -69,13 +69,17 @@ def _run_in_terminal(env: dict[str, str], timeout: float = 600) -> tuple[int | N
 def test_without_an_account_a_terminal_run_never_prompts(
     standin, db_url, prefect_backend, tmp_path
 ):
-    code, text = _run_in_terminal(_env(db_url, tmp_path))
+    # a tiny budget (the session needs about 13 calls): the bar shows the waits too
+    budget = {"RATE_BUDGET_CALLS": "3", "RATE_BUDGET_WINDOW_SECONDS": "6"}
+    code, text = _run_in_terminal(_env(db_url, tmp_path, **budget))
 
     assert PROMPT not in text
     assert code == 0, text[-3000:]
     assert text.count("no F1 account (F1_USERNAME/F1_PASSWORD unset)") == 1
     assert "1 loaded" in text
     assert any(r["host"] == LIVETIMING for r in standin.requests())
+    assert "INFO flows.network: waiting " in text  # the log line
+    assert re.search(r"sessions · 0 rows [\d:]+ waiting \d+ s for F1's rate budget", text)
 
 
 def test_an_account_is_used_and_its_password_never_shown(
