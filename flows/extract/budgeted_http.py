@@ -112,7 +112,8 @@ def install_budget(settings: Settings) -> None:
     budget = _installed
     mount_on_fastf1(lambda inner: BudgetedAdapter(inner, budget), settings.f1_account)
     if settings.f1_account is not None:
-        hide_secret(settings.f1_account[1])
+        for secret in settings.f1_account:
+            hide_secret(secret)
     elif not settings.fastf1_offline:
         log.info(
             "no F1 account (F1_USERNAME/F1_PASSWORD unset): live timing is read without "

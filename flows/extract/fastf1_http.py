@@ -9,12 +9,17 @@ given the account from our settings instead, or left out when there is none: no 
 
 from __future__ import annotations
 
+import logging
+
 import fastf1
 import requests
+from fastf1.exceptions import F1AuthError
 from fastf1.internals.f1account import LIVETIMING_URL, LivetimingAuthAdapter
 from fastf1.internals.f1account.login import login
-from fastf1.internals.f1account.tokens import TokenManager
+from fastf1.internals.f1account.tokens import SubscriptionToken, TokenManager
 from requests.adapters import BaseAdapter, HTTPAdapter
+
+log = logging.getLogger(__name__)
 
 
 def fastf1_sessions() -> list[requests.Session]:
@@ -28,7 +33,27 @@ def livetiming_adapter(account: tuple[str, str] | None) -> BaseAdapter:
     if account is None:
         return HTTPAdapter()
     username, password = account
-    return LivetimingAuthAdapter(TokenManager(auth_func=lambda: login(username, password)))
+    return _AccountAdapter(TokenManager(auth_func=lambda: login(username, password)))
+
+
+class _AccountAdapter(LivetimingAuthAdapter):
+    """Signs in with our account; after a failed sign-in, goes on without (said once)."""
+
+    _failed = False
+
+    def _get_token(self) -> SubscriptionToken | None:
+        if self._failed:
+            return None
+        try:
+            return self._tokens.get()
+        except F1AuthError as exc:
+            self._failed = True
+            log.warning(
+                "F1 account sign-in failed (%s): live timing is read without signing in, "
+                "through FastF1's mirror where F1 refuses",
+                exc,
+            )
+            return None
 
 
 def mount_on_fastf1(wrap, account: tuple[str, str] | None) -> None:

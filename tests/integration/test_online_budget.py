@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.backfill import backfill
 from flows.config import PROJECT_DIR, get_settings
@@ -116,6 +118,17 @@ def test_a_backfill_completes_through_rate_limits_and_server_errors(
     assert summary.counts["loaded"] == 3
     assert summary.network.retries > 0
     assert {k.split(": ")[1] for k in summary.network.errors} == {"429", "503"}
+    # the report: what reached the hosts, per host, in the summary and the Prefect artifact
+    assert sum(summary.network.calls.values()) == len(standin.requests())
+    assert summary.as_dict()["network"]["calls"] == dict(standin.calls_per_host())
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["backfill-2023-network"]))
+        )
+    assert artifacts and "| livetiming.formula1.com |" in artifacts[0].data
+    assert all(
+        f"| {error} | {n} |" in artifacts[0].data for error, n in summary.network.errors.items()
+    )
     for session_id in (
         "2023-azerbaijan-grand-prix-q",
         "2023-azerbaijan-grand-prix-ss",
