@@ -81,5 +81,11 @@ def publish_report(summary: RunSummary, flow_name: str) -> None:
             key=f"{key}-availability",
             description="availability matrix",
         )
+        if summary.network.calls:
+            create_markdown_artifact(
+                markdown=summary.network.markdown(f"{flow_name} {summary.season}"),
+                key=f"{key}-network",
+                description=summary.network.line(),
+            )
     except Exception:  # the report is a nicety; the data is loaded either way
         log.warning("could not publish the run report as Prefect artifacts", exc_info=True)

@@ -16,6 +16,7 @@ from flows.database import connect, database_url
 from flows.extract.schedule import SessionRef
 from flows.load.manifest import FAILED, complete_sessions, loads_since
 from flows.logs import ensure_logging
+from flows.network import NETWORK
 from flows.outcome import final_state
 from flows.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
 from flows.selection import select_sessions
@@ -41,6 +42,7 @@ def backfill(
     """
     ensure_logging(get_settings())
     started = datetime.now(UTC)
+    calls_before = NETWORK.snapshot()
     refs = select_sessions(load_schedule(year), events, sessions)
     if fan_out:
         event_ids = list(dict.fromkeys(r.event_id for r in refs))
@@ -51,7 +53,7 @@ def backfill(
         outcomes = load_sessions(refs, started, force, title=f"backfill {year}")
     if build:
         build_staged_tables()
-    summary = RunSummary(year, outcomes, staged_built=build)
+    summary = RunSummary(year, outcomes, staged_built=build, network=NETWORK.since(calls_before))
     publish_report(summary, "backfill")
     return final_state(summary)
 

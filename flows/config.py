@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -31,8 +31,18 @@ class Settings(BaseSettings):
     log_format: str = Field(default="console", pattern="^(console|json)$")
     max_workers: int = Field(default=2, ge=1, le=16)
     alert_webhook_url: SecretStr | None = None
+    # F1's hosts: one budget shared by every process using this database (flows/rate_budget.py),
+    # kept under FastF1's own limits (500 calls/h to any host, 200/h to Jolpica).
+    rate_budget_calls: int = Field(default=450, ge=1)
+    rate_budget_jolpica_calls: int = Field(default=180, ge=1)
+    rate_budget_window_seconds: float = Field(default=3600, gt=0)
+    # The F1 account FastF1 signs in with for live timing; without it, FastF1's mirror.
+    f1_username: str | None = None
+    f1_password: SecretStr | None = None
 
-    @field_validator("database_url", "alert_webhook_url", mode="before")
+    @field_validator(
+        "database_url", "alert_webhook_url", "f1_username", "f1_password", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -41,6 +51,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _both_credentials(self) -> Settings:
+        if (self.f1_username is None) != (self.f1_password is None):
+            raise ValueError("set both F1_USERNAME and F1_PASSWORD, or neither")
+        return self
+
+    @property
+    def f1_account(self) -> tuple[str, str] | None:
+        """(username, password) for live timing, or None: no account configured."""
+        if self.f1_username is None or self.f1_password is None:
+            return None
+        return self.f1_username, self.f1_password.get_secret_value()
 
     @property
     def unpublished_after(self) -> timedelta:

@@ -22,10 +22,22 @@ class DatabaseError(RuntimeError):
     """The database cannot be reached or used; the message is safe to show (no password)."""
 
 
+_secrets: set[str] = set()
+
+
+def hide_secret(value: str) -> None:
+    """Mask ``value`` wherever ``redact`` runs (logs, error lines): the F1 account's password."""
+    if value:
+        _secrets.add(value)
+
+
 def redact(text: str) -> str:
-    """Hide any password in a connection URL or libpq keyword string."""
+    """Hide any password in a connection URL or libpq keyword string, and every hidden secret."""
     text = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-    return re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
+    text = re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
 
 
 def database_url(settings: Settings | None = None) -> str:

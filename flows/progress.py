@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from flows.config import get_settings
 from flows.logs import console
+from flows.network import NETWORK
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class RunProgress(AbstractContextManager):
                 MofNCompleteColumn(),
                 TextColumn("sessions · {task.fields[rows]:,} rows"),
                 TimeElapsedColumn(),
-                TextColumn("{task.fields[status]}"),
+                TextColumn("[yellow]{task.fields[status]}"),
                 console=console(),
                 transient=False,
             )
@@ -48,6 +49,8 @@ class RunProgress(AbstractContextManager):
         if self._bar is not None:
             self._bar.start()
             self._task = self._bar.add_task(self.title, total=self.total, rows=0, status="")
+            # Waits for F1's rate budget show after the bar (flows.network logs them once).
+            self._stop_notices = NETWORK.listen(self.status)
         self._artifact_id = _create_artifact(self.title)
         return self
 
@@ -55,7 +58,7 @@ class RunProgress(AbstractContextManager):
         self.done += 1
         self.rows += rows
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, rows=self.rows)
+            self._bar.update(self._task, advance=1, rows=self.rows, status="")
         elif self.done % self._step == 0 and self.done < self.total:
             log.info("%s: %s", self.title, self._counts())
         if self._artifact_id is not None:
@@ -70,6 +73,7 @@ class RunProgress(AbstractContextManager):
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
+            self._stop_notices()
             self._bar.update(self._task, status="")
             self._bar.stop()
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from flows.extract.schedule import SessionRef
 from flows.load.manifest import FAILED, LOADED, UNPUBLISHED, ManifestEntry
 from flows.logs import console as shared_console
+from flows.network import NetworkStats
 
 SKIPPED, NOT_YET_HELD, UNAVAILABLE_SESSION = "skipped", "not yet held", "unavailable"
 UNPUBLISHED_SESSION = UNPUBLISHED  # still without results long after it ended: not polled
@@ -59,6 +60,7 @@ class RunSummary:
     season: int
     outcomes: list[SessionOutcome]
     staged_built: bool = False
+    network: NetworkStats = field(default_factory=NetworkStats)
 
     @property
     def counts(self) -> Counter:
@@ -102,6 +104,7 @@ class RunSummary:
             "staged_built": self.staged_built,
             "datasets": {name: dict(counter) for name, counter in self.dataset_counts().items()},
             "failures": {o.ref.session_id: o.detail for o in self.failed},
+            "network": self.network.as_dict(),
         }
 
     def print(self, console: Console | None = None, as_json: bool = False) -> None:
@@ -117,6 +120,8 @@ class RunSummary:
                 console.print(f"[yellow]flagged[/yellow] {outcome.ref.label}: {flag}")
         for outcome in self.failed:
             console.print(f"[red]failed[/red] {outcome.ref.label}: {outcome.detail}")
+        if self.network.calls:
+            console.print(self.network.table())
         console.print(self.line())
 
     def _sessions_table(self) -> Table:

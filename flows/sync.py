@@ -16,6 +16,7 @@ from flows.database import connect, database_url
 from flows.extract.schedule import session_refs
 from flows.load.schedule_store import stored_schedule
 from flows.logs import ensure_logging
+from flows.network import NETWORK
 from flows.outcome import final_state
 from flows.report import RunSummary
 from flows.tasks import (
@@ -51,6 +52,7 @@ def sync(
     The run ends Failed, after its report, when a session failed.
     """
     ensure_logging(get_settings())
+    calls_before = NETWORK.snapshot()
     now = as_of or datetime.now(UTC)
     year = year or now.year
     if near_session_hours is not None and not near_sessions(year, now, near_session_hours):
@@ -60,7 +62,7 @@ def sync(
     refs = read_schedule(year) if skip_schedule else load_schedule(year)
     outcomes = [] if skip_results else load_sessions(refs, now, title=f"sync {year}")
     build_staged_tables(as_of=now)
-    summary = RunSummary(year, outcomes, staged_built=True)
+    summary = RunSummary(year, outcomes, staged_built=True, network=NETWORK.since(calls_before))
     publish_report(summary, "sync")
     return final_state(summary)
 

@@ -15,34 +15,44 @@ import fastf1
 from fastf1 import _api as live_timing
 
 from flows.config import Settings
+from flows.extract.budgeted_http import install_budget
 
 _configured: tuple | None = None
 _lock = threading.Lock()
 
 
 def configure_fastf1(settings: Settings) -> None:
-    """Point FastF1 at the cache dir; `FASTF1_OFFLINE=1` answers only from that cache."""
+    """Point FastF1 at the cache dir; `FASTF1_OFFLINE=1` answers only from that cache.
+
+    Its real network calls go through the shared rate budget (flows/extract/budgeted_http.py).
+    """
     global _configured
-    wanted = (settings.cache_dir, settings.fastf1_offline)
+    wanted = (settings.cache_dir, settings.fastf1_offline, _budget_settings(settings))
     with _lock:
         if _configured == wanted:
             return
         settings.cache_dir.mkdir(parents=True, exist_ok=True)
         fastf1.Cache.configure(cache_dir=str(settings.cache_dir))
         fastf1.Cache.offline_mode(settings.fastf1_offline)
+        install_budget(settings)
         _configured = wanted
+
+
+def _budget_settings(settings: Settings) -> tuple:
+    return (
+        settings.database_url,
+        settings.data_dir,
+        settings.rate_budget_calls,
+        settings.rate_budget_jolpica_calls,
+        settings.rate_budget_window_seconds,
+        settings.f1_account,
+    )
 
 
 def is_offline() -> bool:
     """Whether FastF1 answers only from its HTTP cache (a miss is a 504, not a fault)."""
     cached = fastf1.Cache._requests_session_cached
     return cached is not None and bool(cached.settings.only_if_cached)
-
-
-def http_sessions() -> list:
-    """FastF1's requests sessions (cached and uncached), to watch their responses."""
-    sessions = (fastf1.Cache._requests_session_cached, fastf1.Cache._requests_session)
-    return [s for s in sessions if s is not None]
 
 
 def has_stream(api_path: str, stream: str) -> bool:

@@ -23,11 +23,11 @@ from flows import datasets as ds
 from flows.extract.cache import (
     forget_session,
     has_stream,
-    http_sessions,
     is_offline,
     is_session_response,
 )
 from flows.extract.checks import sanity_flags
+from flows.extract.fastf1_http import fastf1_sessions
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef
 from flows.retry import TRANSIENT_STATUS, is_transient_error
@@ -225,7 +225,7 @@ def watched_responses() -> Iterator[ResponseWatch]:
 
     Offline, requests-cache answers a cache miss with 504: that is "not cached", not a fault.
     """
-    for http in http_sessions():
+    for http in fastf1_sessions():
         if _record_response not in http.hooks["response"]:
             http.hooks["response"].append(_record_response)
     _watch.current = ResponseWatch(offline=is_offline())

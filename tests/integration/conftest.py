@@ -12,6 +12,7 @@ import adbc_driver_postgresql.dbapi as pg
 import pytest
 
 from flows.config import get_settings
+from tests.standin.plugin import standin, standin_proxy  # noqa: F401  (F1's hosts, stand-in)
 
 
 @pytest.fixture(scope="session")

@@ -21,23 +21,23 @@ from flows.extract.schedule import fetch_schedule
 from flows.extract.session import extract_session
 from flows.sync import sync
 from tests.integration.conftest import query, scalar
-from tests.standin import plugin
-from tests.standin.plugin import LIVETIMING, MIRROR, online_env
+from tests.integration.test_replay_backfill import RECORDED, TOP_THREE
+from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR, online_env
 from tests.unit.test_session_extract import recorded_ref
 
 pytestmark = [pytest.mark.online, pytest.mark.integration]
 
-standin_proxy, standin = plugin.standin_proxy, plugin.standin  # the stand-in's fixtures
-
 AZERBAIJAN = "/static/2023/2023-04-30_Azerbaijan_Grand_Prix/"
 SPRINT = AZERBAIJAN + "2023-04-29_Sprint/"
+BAHRAIN_RACE = "/static/2023/2023-03-05_Bahrain_Grand_Prix/2023-03-05_Race/"
 BAHRAIN_RACE_RESULTS = "/ergast/f1/2023/1/results.json"
 DATASETS = ("results", "laps", "weather", "race_control_messages", "track_status", "session_status")
 
 
 @pytest.fixture(autouse=True)
-def cold_fastf1(standin):
-    """FastF1 online through the stand-in, with an empty cache (DATA_DIR is the test's)."""
+def cold_fastf1(standin, db_url):
+    """FastF1 online through the stand-in (its rate budget in the test's database), with an
+    empty cache (DATA_DIR is the test's)."""
     configure_fastf1(get_settings())
     return standin
 
@@ -98,7 +98,7 @@ def test_the_schedule_costs_one_call_cold_and_none_warm(standin):
     assert len(standin.requests()) == cold
 
 
-def _cli_backfill(standin, db_url: str, cache_dir, *args: str) -> dict:
+def _cli_backfill(standin, db_url: str, cache_dir, *args: str, **extra_env: str) -> dict:
     """`make backfill` in a process of its own (its own FastF1 rate limiter), online."""
     from prefect.settings import PREFECT_API_URL
 
@@ -108,6 +108,7 @@ def _cli_backfill(standin, db_url: str, cache_dir, *args: str) -> dict:
         FASTF1_CACHE_DIR=str(cache_dir),
         PREFECT_API_URL=PREFECT_API_URL.value(),
         LOG_FORMAT="json",
+        **extra_env,
     )
     env.pop("FASTF1_OFFLINE", None)
     done = subprocess.run(
@@ -200,9 +201,14 @@ def test_late_results_complete_a_race_and_sessions_unpublished_a_week_on_stop_be
     assert {_status(db_url, s) for s in others} == {"awaiting_results"}
 
     standin.set_rules()  # Jolpica publishes the classification
+    first = len(standin.requests())
     sync(year=2023, as_of=day_after + timedelta(hours=1), skip_schedule=True)
 
     assert _status(db_url, race) == "completed"
+    fetched = {(r["host"], r["path"]) for r in standin.requests()[first:] if r["status"] == 200}
+    assert (JOLPICA, BAHRAIN_RACE_RESULTS) in fetched
+    # nothing of the incomplete load was kept in FastF1's HTTP cache (12 h): fetched afresh
+    assert (LIVETIMING, BAHRAIN_RACE + "RaceControlMessages.jsonStream") in fetched
     assert _figures(db_url, race) == (20, None, None, 73, 11, 5)
     assert _podium(db_url, race) == ["VER", "PER", "ALO"]
 
@@ -229,3 +235,36 @@ def test_late_results_complete_a_race_and_sessions_unpublished_a_week_on_stop_be
     tried = _live_timing_calls(standin.requests())
     assert tried[bahrain + "2023-03-03_Practice_1/"][-2:] == [(LIVETIMING, 403), (MIRROR, 404)]
     assert summary.counts["unpublished"] == 1
+
+
+def test_a_cold_online_season_completes_through_rate_limits_and_server_errors(
+    standin, db_url, prefect_backend, tmp_path
+):
+    # the hosts allow less than the budget (scaled to seconds): their 429s are waited out
+    # (Retry-After) and every 40th answer, a 503, is retried; no session may fail
+    standin.set_rules(
+        rate_limit={"calls": 6, "window": 2, "retry_after": 1}, error_every=40, error_status=503
+    )
+    budget = {"RATE_BUDGET_CALLS": "12", "RATE_BUDGET_JOLPICA_CALLS": "6"}
+
+    summary = _cli_backfill(
+        standin,
+        db_url,
+        tmp_path / "cache",
+        "--year",
+        "2023",
+        RATE_BUDGET_WINDOW_SECONDS="2",
+        **budget,
+    )
+
+    injected = Counter(r["injected"] for r in standin.requests())
+    assert injected["rate_limit"] and injected["error"], injected
+    assert summary["failures"] == {} and "failed" not in summary
+    recorded = RECORDED[2023]
+    assert summary["loaded"] == len(recorded)
+    for session_id, figures in recorded.items():  # the offline replay's figures
+        assert _figures(db_url, session_id) == figures, session_id
+        assert _status(db_url, session_id) == "completed"
+    for session_id, podium in TOP_THREE.items():
+        if session_id in recorded:
+            assert _podium(db_url, session_id) == podium

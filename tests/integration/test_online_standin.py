@@ -15,7 +15,7 @@ MONZA_Q = "/static/2019/2019-09-08_Italian_Grand_Prix/2019-09-07_Qualifying/"
 
 
 @pytest.fixture
-def online_fastf1(standin, tmp_path, monkeypatch):
+def online_fastf1(standin, db_url, tmp_path, monkeypatch):
     """FastF1 online with an empty cache, through the project's own settings."""
     monkeypatch.setenv("FASTF1_CACHE_DIR", str(tmp_path / "fastf1-cache"))
     get_settings.cache_clear()
