@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import pytest
 import requests
 from rich.console import Console
 
@@ -15,6 +16,7 @@ from flows.extract.budgeted_http import retry_after
 from flows.network import NetworkCounter, NetworkStats
 from flows.rate_budget import ALL, JOLPICA, buckets_for
 from flows.report import RunSummary
+from tests.unit.test_bad_input import assert_one_error_line, run_cli
 
 
 def _response(retry: str | None) -> requests.Response:
@@ -93,3 +95,20 @@ def test_hidden_secrets_are_masked_wherever_redact_runs():
     hide_secret("hunter2-f1")
 
     assert redact("sign-in as me with hunter2-f1 failed") == "sign-in as me with *** failed"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"F1_USERNAME": "driver@example.com"}, "set both F1_USERNAME and F1_PASSWORD"),
+        ({"F1_PASSWORD": "hunter2-f1"}, "set both F1_USERNAME and F1_PASSWORD"),
+        ({"RATE_BUDGET_CALLS": "0"}, "RATE_BUDGET_CALLS: "),
+        ({"RATE_BUDGET_WINDOW_SECONDS": "an hour"}, "RATE_BUDGET_WINDOW_SECONDS: "),
+    ],
+    ids=["username-only", "password-only", "zero-budget", "bad-window"],
+)
+def test_bad_network_settings_are_one_error_line(env, expected, tmp_path):
+    done = run_cli("db-url", DATA_DIR=str(tmp_path / "data"), **env)
+
+    assert_one_error_line(done, expected)
+    assert "hunter2-f1" not in done.stderr and "driver@example.com" not in done.stderr
