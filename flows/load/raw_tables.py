@@ -123,7 +123,7 @@ def ddl_statements() -> list[str]:
     )
     for dataset in SESSION_DATASETS:
         if dataset.name in TELEMETRY:  # within a load's partition: a driver's minutes
-            columns = "driver_number, chunk_start"
+            columns = "driver_number, session_time_base"
             index = f"{dataset.name}_chunk_idx"
         else:
             columns, index = "session_id, _load_id", f"{dataset.name}_load_idx"

@@ -5,7 +5,8 @@ Car data and positions are nearly all the rows (a billion from 2018 on), so `raw
 minute (``CHUNK``, aligned on the clock) of one load: its lineage and keys once, then one array
 per column, in sample order. Times are integer microseconds from the chunk's start, and the
 session time is the sample's offset plus a per-chunk base (plus a per-sample residual, zero in
-FastF1's data), so the arrays compress well. Arrays are TOASTed and compressed from 128 bytes
+FastF1's data), so the arrays compress well; ``session_time_base`` and ``session_time_end``
+bound the row's session times, so a lap's rows are found by index without reading the arrays. Arrays are TOASTed and compressed from 128 bytes
 on (``toast_tuple_target``). Samples are unique per (driver, timestamp) within a load: the
 loader keeps the first of duplicates, as the staged layer always did.
 
@@ -41,6 +42,7 @@ def chunk_schema(dataset: Dataset) -> dict[str, pl.DataType]:
         "driver_number": pl.String,
         "chunk_start": pl.Datetime("us", "UTC"),
         "session_time_base": MICROS,
+        "session_time_end": MICROS,
         "sampled_us": pl.List(pl.Int32),
         "session_time_us": pl.List(MICROS),
         **{name: pl.List(dtype) for name, dtype in value_columns(dataset).items()},
@@ -64,6 +66,7 @@ def to_chunks(frame: pl.DataFrame, lineage: list[str]) -> pl.DataFrame:
     values = [c for c in frame.columns if c not in (*KEYS, *lineage)]
     return samples.group_by("driver_number", "chunk_start", maintain_order=True).agg(
         pl.col("_delta").min().alias("session_time_base"),
+        pl.col("session_time").dt.total_microseconds().max().alias("session_time_end"),
         pl.col("sampled_us"),
         (pl.col("_delta") - pl.col("_delta").min()).alias("session_time_us"),
         *[pl.col(c) for c in values],
@@ -80,11 +83,12 @@ def migrate_sql(table: str, old: str) -> str:
     return f"""
 insert into raw.{table} (
     _load_id, _loaded_at, session_id, driver_number, chunk_start, session_time_base,
-    sampled_us, session_time_us, {", ".join(values)}
+    session_time_end, sampled_us, session_time_us, {", ".join(values)}
 )
 select
     _load_id, _loaded_at, session_id, driver_number, chunk_start,
     min(delta) as session_time_base,
+    max((extract(epoch from session_time) * 1000000)::bigint) as session_time_end,
     array_agg(sampled_us order by sampled_at) as sampled_us,
     array_agg(delta - base order by sampled_at) as session_time_us,
     {arrays}
