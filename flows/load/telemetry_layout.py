@@ -6,9 +6,10 @@ minute (``CHUNK``, aligned on the clock) of one load: its lineage and keys once,
 per column, in sample order. Times are integer microseconds from the chunk's start, and the
 session time is the sample's offset plus a per-chunk base (plus a per-sample residual, zero in
 FastF1's data), so the arrays compress well; ``session_time_base`` and ``session_time_end``
-bound the row's session times, so a lap's rows are found by index without reading the arrays. Arrays are TOASTed and compressed from 128 bytes
-on (``toast_tuple_target``). Samples are unique per (driver, timestamp) within a load: the
-loader keeps the first of duplicates, as the staged layer always did.
+bound the row's session times, so a lap's rows are found by index without reading the arrays.
+Arrays are TOASTed and compressed from 128 bytes on (``toast_tuple_target``). Samples are
+unique per (driver, timestamp) within a load: the loader keeps the first of duplicates, as the
+staged layer always kept one.
 
 `staged.car_data` and `staged.position_data` (dbt views) unnest the arrays of each session's
 latest loaded load back into today's rows and columns; ``migrate_sql`` converts tables of the
