@@ -248,10 +248,15 @@ def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url)
         "select relname from pg_class where relname like '%rows_v1%' and relkind in ('r', 'p')",
     )
     assert leftovers == []
-    # and it goes on loading in the new layout
+    # and it goes on loading in the new layout; laps, a table before, becomes incremental
+    with connect(db_url) as conn:
+        conn.cursor().execute("alter table staged.laps drop column _built_at")
+        conn.commit()
     newest = synthetic_frames(10, START, drivers=2, laps=3)
     _load(db_url, refs["R"], newest)
     build_staged(db_url)
+    laps = "select count(*) from staged.laps where session_id = $1 and _built_at is not null"
+    assert scalar(db_url, laps, refs["R"].session_id) == newest["laps"].height
     race = _rows(db_url, STAGED_ROWS.format(table="car_data")).filter(
         pl.col("session_id") == refs["R"].session_id
     )
