@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from fastf1.core import Telemetry
 
+from flows.cli import main
 from flows.database import connect
 from flows.datasets import BY_NAME, LINEAGE
 from flows.extract.schedule import schedule_frames, session_refs
@@ -261,3 +262,25 @@ def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url)
         pl.col("session_id") == refs["R"].session_id
     )
     assert _same_samples(race, _expected({refs["R"].session_id: newest}, "car_data"))
+
+
+def test_prune_keeps_the_latest_two_loads_of_each_session_and_the_whole_manifest(db_url, capsys):
+    refs = _refs(db_url)
+    race = [
+        _load(db_url, refs["R"], synthetic_frames(seed, START, drivers=2, laps=2))[0].load_id
+        for seed in (1, 2, 3)
+    ]
+    qualifying = _load(db_url, refs["Q"], synthetic_frames(4, START, drivers=2, laps=2))
+    manifest = scalar(db_url, "select count(*) from raw.load_manifest")
+
+    assert main(["prune"]) == 0
+    assert "car_data: 1 superseded loads dropped" in capsys.readouterr().out
+    for table in PARTITIONED:
+        kept = query(
+            db_url,
+            f"select distinct _load_id from raw.{table} order by 1",
+        )
+        assert [k for (k,) in kept] == sorted([*race[1:], qualifying[0].load_id])
+    assert scalar(db_url, "select count(*) from raw.load_manifest") == manifest
+    assert main(["prune", "--keep", "0"]) == 1
+    assert capsys.readouterr().err.startswith("error: keep at least")
