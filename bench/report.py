@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bench.run import Results
+from bench.telemetry import TARGETS as TELEMETRY_TARGETS
+from bench.telemetry import figure_lines as telemetry_lines
 from flows.load.ingest import STREAMS
 
 TARGETS = {"loader_vs_copy": ">= 0.85", "loader_vs_orm": ">= 50", "incremental_vs_full": "<= 0.10"}
+TARGETS |= TELEMETRY_TARGETS
 
 
 def rate(result: dict) -> float:
@@ -33,7 +36,8 @@ def ratios(results: Results) -> dict[str, float]:
 
 
 def ratio_lines(results: Results) -> list[str]:
-    return [f"{name}={value:.3f}" for name, value in ratios(results).items()]
+    lines = [f"{name}={value:.3f}" for name, value in ratios(results).items()]
+    return lines + telemetry_lines(results.telemetry)
 
 
 def render(results: Results, command: str) -> str:
