@@ -56,15 +56,18 @@ def to_chunks(frame: pl.DataFrame, lineage: list[str]) -> pl.DataFrame:
     ``lineage`` columns (constant in the frame) are left out: they are the partition's defaults.
     Columns beyond the known ones (a newer FastF1's) become arrays as well.
     """
-    samples = frame.unique(
-        subset=["driver_number", "sampled_at"], keep="first", maintain_order=True
-    ).with_columns(pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start"))
+    keys = ["driver_number", "sampled_at"]
+    samples = frame.drop(lineage).sort(keys, nulls_last=True, maintain_order=True)
+    repeated = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys)
+    samples = samples.filter(~repeated.fill_null(False)).with_columns(
+        pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start")
+    )
     offset = (pl.col("sampled_at") - pl.col("chunk_start")).dt.total_microseconds()
     samples = samples.with_columns(
         offset.cast(pl.Int32).alias("sampled_us"),
         (pl.col("session_time").dt.total_microseconds() - offset.fill_null(0)).alias("_delta"),
-    ).sort("driver_number", "sampled_at", nulls_last=True, maintain_order=True)
-    values = [c for c in frame.columns if c not in (*KEYS, *lineage)]
+    )
+    values = [c for c in frame.columns if c not in (*KEYS, *lineage)]  # in the frame's order
     return samples.group_by("driver_number", "chunk_start", maintain_order=True).agg(
         pl.col("_delta").min().alias("session_time_base"),
         pl.col("session_time").dt.total_microseconds().max().alias("session_time_end"),
