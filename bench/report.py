@@ -167,8 +167,15 @@ def _method_notes(results: Results) -> list[str]:
         "the server loads them back with COPY FROM the file, one transaction per session, into "
         "a fresh partition created in that transaction (COPY FREEZE) and attached like the "
         "loader's.",
-        "- psycopg COPY uses the same partition layout and FREEZE; pandas to_sql and the ORM "
-        "insert into the raw tables (their load's partition made beforehand, not timed).",
+        "- psycopg COPY, pandas to_sql and the ORM send a row per sample, so their databases "
+        "have the earlier row-per-sample telemetry tables (bench/row_layout.py): psycopg COPY "
+        "into a fresh partition with FREEZE, pandas to_sql and the ORM into the raw tables "
+        "(their load's partition made beforehand, not timed). The loader and the ceiling write "
+        "the compact layout (arrays per driver per minute); rows/s counts samples throughout.",
+        "- `bytes_per_sample`: every relation holding telemetry in the loader's database after "
+        "the builds (raw partitions with heap, TOAST and indexes; the staged telemetry models "
+        "are views) over its samples; `lap_query_ms`: the median of 21 one-lap queries (both "
+        "streams, `staged.lap_car_data` and `staged.lap_position_data`) on random laps.",
         "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`; the "
         "incremental build follows the loading of one more session with the project's loader.",
     ]
