@@ -24,9 +24,10 @@ AS_OF ?=
 SKIP_SCHEDULE ?=
 SKIP_RESULTS ?=
 POOL ?= f1
+KEEP ?=
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: help install standin backfill sync server deploy worker test bench browser docs docs-build lint format db-url psql db-stop clean
+.PHONY: help install standin backfill sync server deploy worker test bench prune browser docs docs-build lint format db-url psql db-stop clean
 
 help: ## Show the available commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -83,6 +84,9 @@ browser: ## Install Chromium for the docs browser test (Debian package; needs ro
 bench: install ## Time loading and dbt on a synthetic season, write bench/RESULTS.md: make bench [SCALE=30]
 	$(VENV)/bin/python -m bench $(if $(SCALE),--scale "$(SCALE)") \
 		--command "make bench$(if $(SCALE), SCALE=$(SCALE))"
+
+prune: install ## Drop superseded telemetry loads, keeping the latest KEEP per session: make prune [KEEP=2]
+	@$(RUN) prune $(if $(KEEP),--keep "$(KEEP)")
 
 docs: install ## Build the dbt docs site and serve it on http://127.0.0.1:8080
 	@$(RUN) docs --serve

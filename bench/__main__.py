@@ -1,7 +1,7 @@
 """``python -m bench [--scale N]``: run the benchmark, write bench/RESULTS.md, print the ratios.
 
-The last three lines printed are machine-readable: loader_vs_copy, loader_vs_orm and
-incremental_vs_full.
+The last five lines printed are machine-readable: loader_vs_copy, loader_vs_orm,
+incremental_vs_full, bytes_per_sample and lap_query_ms.
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bench.run import Results
+from bench.telemetry import TARGETS as TELEMETRY_TARGETS
+from bench.telemetry import figure_lines as telemetry_lines
 from flows.load.ingest import STREAMS
 
 TARGETS = {"loader_vs_copy": ">= 0.85", "loader_vs_orm": ">= 50", "incremental_vs_full": "<= 0.10"}
+TARGETS |= TELEMETRY_TARGETS
 
 
 def rate(result: dict) -> float:
@@ -33,7 +36,8 @@ def ratios(results: Results) -> dict[str, float]:
 
 
 def ratio_lines(results: Results) -> list[str]:
-    return [f"{name}={value:.3f}" for name, value in ratios(results).items()]
+    lines = [f"{name}={value:.3f}" for name, value in ratios(results).items()]
+    return lines + telemetry_lines(results.telemetry)
 
 
 def render(results: Results, command: str) -> str:
@@ -163,8 +167,15 @@ def _method_notes(results: Results) -> list[str]:
         "the server loads them back with COPY FROM the file, one transaction per session, into "
         "a fresh partition created in that transaction (COPY FREEZE) and attached like the "
         "loader's.",
-        "- psycopg COPY uses the same partition layout and FREEZE; pandas to_sql and the ORM "
-        "insert into the raw tables (their load's partition made beforehand, not timed).",
+        "- psycopg COPY, pandas to_sql and the ORM send a row per sample, so their databases "
+        "have the earlier row-per-sample telemetry tables (bench/row_layout.py): psycopg COPY "
+        "into a fresh partition with FREEZE, pandas to_sql and the ORM into the raw tables "
+        "(their load's partition made beforehand, not timed). The loader and the ceiling write "
+        "the compact layout (arrays per driver per minute); rows/s counts samples throughout.",
+        "- `bytes_per_sample`: every relation holding telemetry in the loader's database after "
+        "the builds (raw partitions with heap, TOAST and indexes; the staged telemetry models "
+        "are views) over its samples; `lap_query_ms`: the median of 21 one-lap queries (both "
+        "streams, `staged.lap_car_data` and `staged.lap_position_data`) on random laps.",
         "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`; the "
         "incremental build follows the loading of one more session with the project's loader.",
     ]

@@ -10,10 +10,12 @@ import adbc_driver_postgresql.dbapi as pg
 
 from bench.machine import describe, load_average
 from bench.measure import run_worker
+from bench.row_layout import use_row_layout
 from bench.season import SeasonSpec
 from bench.server import Server, bench_server, prepare
 
 DATABASES = ("loader", "copy_binary", "copy_csv", "psycopg", "to_sql", "orm", "small")
+ROW_LAYOUT = ("psycopg", "to_sql", "orm")  # methods that send a row per sample (bench/row_layout)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Results:
     full: dict = field(default_factory=dict)
     added: dict = field(default_factory=dict)  # the session loaded before the incremental build
     incremental: dict = field(default_factory=dict)
+    telemetry: dict = field(default_factory=dict)  # disk per sample, one-lap query
     copy_note: str | None = None
     load_average: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -51,6 +54,8 @@ def run(plan: Plan) -> Results:
         urls = {name: server.create_database(f"f1_bench_{name}") for name in DATABASES}
         for url in urls.values():
             prepare(url, season)
+        for name in ROW_LAYOUT:
+            use_row_layout(urls[name])
         results.machine = describe(urls["loader"])
         results.load_average.append(load_average())
         copy_urls, results.copy_note = _ceiling_targets(server, urls)
@@ -80,6 +85,7 @@ def run(plan: Plan) -> Results:
         results.full = run_worker("dbt", dbt)
         results.added = _backfill(spec, urls["loader"], spec.sessions, spec.sessions + 1)
         results.incremental = run_worker("dbt", dbt)
+        results.telemetry = run_worker("telemetry", {"url": urls["loader"]})
         results.load_average.append(load_average())
         if not server.embedded:
             for name in DATABASES:

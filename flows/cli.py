@@ -212,7 +212,19 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("psql", help="open psql on the active database").set_defaults(run=run_psql)
     stop = commands.add_parser("db-stop", help="stop the embedded PostgreSQL")
     stop.set_defaults(run=run_db_stop)
+    prune = commands.add_parser("prune", help="drop superseded telemetry loads")
+    prune.add_argument("--keep", type=int, default=2, help="loads kept per session (default 2)")
+    prune.set_defaults(run=run_prune)
     return parser
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    from flows.load.retention import prune_telemetry
+
+    with connect(database_url()) as conn:
+        dropped = prune_telemetry(conn, keep=args.keep)
+    print(", ".join(f"{table}: {n} superseded loads dropped" for table, n in dropped.items()))
+    return 0
 
 
 if __name__ == "__main__":

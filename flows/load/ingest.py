@@ -1,7 +1,8 @@
 """Bulk COPY of Polars frames into raw tables through ADBC, streamed in record batches.
 
-A telemetry frame (one load's car data or positions, up to ~600k rows) goes into a fresh
-partition of its own, in ``STREAMS`` parallel COPY streams: the session's connection sends one
+A telemetry frame (one load's car data or positions, up to ~600k rows) is encoded as arrays per
+driver per minute (``flows.load.telemetry_layout``) and goes into a fresh partition of its own,
+in ``STREAMS`` parallel COPY streams: the session's connection sends one
 slice inside the load's transaction, side connections send the others and commit them into the
 still unattached partition, and the session's transaction attaches it. So the load stays one
 transaction for its readers: rows appear in ``raw.<table>`` only when the load commits, and a
@@ -31,9 +32,11 @@ from flows.load.raw_tables import (
     partition_table_sql,
     quote_ident,
 )
+from flows.load.telemetry_layout import to_chunks
 
 BATCH_ROWS = 50_000  # rows per COPY chunk: bounds the driver's buffer, not the speed
 STREAMS = 2  # parallel COPY streams per telemetry frame (one per core of a small machine)
+CHUNK_SAMPLES = 240  # about the samples in one telemetry row (a driver's minute at 4 Hz)
 
 _COLUMNS_SQL = """
 select attname, format_type(atttypid, atttypmod)
@@ -47,7 +50,7 @@ def ingest(cursor, table: str, frame: pl.DataFrame) -> int:
     """Append ``frame`` to ``raw.<table>`` inside the cursor's open transaction; returns rows."""
     if frame.height == 0:
         return 0
-    if table in PARTITIONED and _is_partitioned(cursor, table):
+    if table in PARTITIONED:
         _ingest_partition(cursor, table, frame)
     else:
         cursor.adbc_ingest(table, _reader(frame), mode="append", db_schema_name=SCHEMA)
@@ -68,15 +71,10 @@ def with_lineage(
 
 
 def _reader(frame: pl.DataFrame) -> pa.RecordBatchReader:
-    return frame.to_arrow().to_reader(max_chunksize=BATCH_ROWS)
-
-
-def _is_partitioned(cursor, table: str) -> bool:
-    cursor.execute(
-        "select relkind from pg_class where oid = $1::regclass",
-        parameters=(f"{SCHEMA}.{quote_ident(table)}",),
-    )
-    return cursor.fetchone()[0] == "p"
+    rows = BATCH_ROWS
+    if any(isinstance(dtype, pl.List) for dtype in frame.dtypes):
+        rows = max(BATCH_ROWS // CHUNK_SAMPLES, 1)  # a telemetry row holds a minute of samples
+    return frame.to_arrow().to_reader(max_chunksize=rows)
 
 
 def _ingest_partition(cursor, table: str, frame: pl.DataFrame) -> None:
@@ -90,7 +88,7 @@ def _ingest_partition(cursor, table: str, frame: pl.DataFrame) -> None:
     cursor.execute(_COLUMNS_SQL, parameters=(f"{SCHEMA}.{quote_ident(table)}",))
     columns = [(name, sql_type) for name, sql_type in cursor.fetchall()]
     defaults = {name: literal(value) for name, value in constants.items()}
-    main, *others = _slices(frame.drop(list(constants)), STREAMS)
+    main, *others = _slices(to_chunks(frame, list(constants)), STREAMS)
     target = partition_name(table, load_id)
     database = cursor.connection.adbc_database
     side = AdbcConnection(database)  # creates the partition, then sends the first other slice

@@ -1,8 +1,10 @@
 """DDL for the append-only `raw` schema, generated from the dataset specs in `flows.datasets`.
 
-Telemetry (car_data, position_data: nearly all the rows) is list-partitioned by `_load_id`: each
+Telemetry (car_data, position_data: nearly all the rows) is stored compactly, as arrays per
+driver per minute (see `flows.load.telemetry_layout`), and list-partitioned by `_load_id`: each
 load's rows are one partition, which the loader fills and attaches in the load's transaction
 (see `flows.load.ingest`). A superseded load can then go with `drop table`, not a `delete`.
+Tables of the earlier row-per-sample layout are converted by the DDL run (``migrate_statements``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from datetime import datetime
 import polars as pl
 
 from flows.datasets import EVENTS_SCHEMA, LINEAGE, SESSION_DATASETS, SESSIONS_SCHEMA
+from flows.load.telemetry_layout import (
+    TELEMETRY,
+    TOAST_TUPLE_TARGET,
+    chunk_schema,
+    migrate_sql,
+)
 
 SCHEMA = "raw"
 MANIFEST = "load_manifest"
@@ -50,11 +58,18 @@ _PG_TYPES: dict[pl.DataType, str] = {
 
 
 def pg_type(dtype: pl.DataType) -> str:
-    """The PostgreSQL type that ADBC's COPY writes for ``dtype``."""
+    """The PostgreSQL type that ADBC's COPY writes for ``dtype`` (a list: an array)."""
+    if isinstance(dtype, pl.List):
+        return pg_type(dtype.inner) + "[]"
     try:
         return _PG_TYPES[dtype]
     except KeyError:
         raise TypeError(f"no raw column type for {dtype}") from None
+
+
+def column_type(table: str, dtype: pl.DataType) -> str:
+    """The type of a column a newer FastF1 adds to ``raw.<table>`` (telemetry: an array)."""
+    return pg_type(pl.List(dtype) if table in TELEMETRY else dtype)
 
 
 def quote_ident(name: str) -> str:
@@ -83,17 +98,21 @@ def raw_table_schemas() -> dict[str, dict[str, pl.DataType]]:
         MANIFEST: MANIFEST_SCHEMA,
     }
     for dataset in SESSION_DATASETS:
-        tables[dataset.name] = {**LINEAGE, **dataset.schema}
+        if dataset.name in TELEMETRY:
+            tables[dataset.name] = chunk_schema(dataset)
+        else:
+            tables[dataset.name] = {**LINEAGE, **dataset.schema}
     return tables
 
 
 def ddl_statements() -> list[str]:
     """Idempotent statements that create the raw schema, its tables and their lineage indexes.
 
-    A database created before telemetry was partitioned keeps its plain tables (the loader
-    appends to them as before); partitioning applies to tables created from now on.
+    Telemetry tables of the earlier row-per-sample layout (plain or partitioned) are converted
+    to the compact one in the same run, load by load (see ``migrate_statements``).
     """
     statements = [f"create schema if not exists {SCHEMA}"]
+    statements.extend(rename_old_layout_sql(table) for table in PARTITIONED)
     for table, schema in raw_table_schemas().items():
         create = create_table_sql(table, schema)
         statements.append(create + _partitioning(table))
@@ -103,12 +122,80 @@ def ddl_statements() -> list[str]:
         f"on {SCHEMA}.{MANIFEST} (session_id, dataset, finished_at)"
     )
     for dataset in SESSION_DATASETS:
+        if dataset.name in TELEMETRY:  # within a load's partition: a driver's minutes
+            columns = "driver_number, session_time_base"
+            index = f"{dataset.name}_chunk_idx"
+        else:
+            columns, index = "session_id, _load_id", f"{dataset.name}_load_idx"
         statements.append(
-            f"create index if not exists {dataset.name}_load_idx "
-            f"on {SCHEMA}.{quote_ident(dataset.name)} (session_id, _load_id)"
+            f"create index if not exists {index} "
+            f"on {SCHEMA}.{quote_ident(dataset.name)} ({columns})"
         )
+    statements.extend(convert_old_layout_sql(table) for table in PARTITIONED)
     statements.append(drop_orphan_partitions_sql())
     return statements
+
+
+def old_layout_name(table: str) -> str:
+    """Where the DDL run parks a row-per-sample telemetry table while converting it."""
+    return f"{table}_rows_v1"
+
+
+def rename_old_layout_sql(table: str) -> str:
+    """Move a row-per-sample ``raw.<table>`` (and its load partitions) out of the way."""
+    old = old_layout_name(table)
+    return f"""do $$
+declare
+    part record;
+begin
+    if exists (
+        select from pg_attribute
+        where attrelid = to_regclass({literal(f"{SCHEMA}.{table}")})
+            and attname = 'sampled_at' and not attisdropped
+    ) then
+        for part in
+            select c.relname from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
+            where i.inhparent = {literal(f"{SCHEMA}.{table}")}::regclass
+        loop
+            execute format(
+                'alter table {SCHEMA}.%I rename to %I',
+                part.relname, replace(part.relname, {literal(table + "__")}, {literal(old + "__")})
+            );
+        end loop;
+        alter index if exists {SCHEMA}.{table}_load_idx rename to {old}_load_idx;
+        alter table {SCHEMA}.{table} rename to {old};
+    end if;
+end
+$$"""
+
+
+def convert_old_layout_sql(table: str) -> str:
+    """Convert a parked row-per-sample table into ``raw.<table>``, one partition per load."""
+    old = f"{SCHEMA}.{old_layout_name(table)}"
+    insert = migrate_sql(table, old).replace("'", "''")
+    return f"""do $$
+declare
+    old_load record;
+begin
+    if to_regclass({literal(old)}) is null then
+        return;
+    end if;
+    for old_load in select distinct _load_id as id from {old} where _load_id is not null loop
+        execute format(
+            'create table {SCHEMA}.%I partition of {SCHEMA}.{table} for values in (%L) '
+            'with (toast_tuple_target = {TOAST_TUPLE_TARGET})',
+            {literal(table + "__")} || case
+                when old_load.id ~* '^[0-9a-f]{{8}}-([0-9a-f]{{4}}-){{3}}[0-9a-f]{{12}}$'
+                    then lower(replace(old_load.id, '-', ''))
+                else md5(old_load.id)
+            end,
+            old_load.id
+        );
+        execute '{insert}' using old_load.id;
+    end loop;
+    drop table {old} cascade;
+end
+$$"""
 
 
 def _partitioning(table: str) -> str:
@@ -150,7 +237,9 @@ def partition_table_sql(
         parts.append(f"{quote_ident(name)} {sql_type}{not_null}{default}")
     parts.append(f"check ({quote_ident(PARTITION_KEY)} = {literal(load_id)})")
     body = ",\n  ".join(parts)
-    return f"create table {SCHEMA}.{quote_ident(partition_name(table, load_id))} (\n  {body}\n)"
+    options = f" with (toast_tuple_target = {TOAST_TUPLE_TARGET})" if table in TELEMETRY else ""
+    name = quote_ident(partition_name(table, load_id))
+    return f"create table {SCHEMA}.{name} (\n  {body}\n){options}"
 
 
 def attach_partition_sql(table: str, load_id: str) -> str:

@@ -21,7 +21,7 @@ from flows.load.manifest import (
     ManifestEntry,
     manifest_frame,
 )
-from flows.load.raw_tables import MANIFEST, SCHEMA, pg_type, quote_ident
+from flows.load.raw_tables import MANIFEST, SCHEMA, column_type, quote_ident
 
 
 def now() -> datetime:
@@ -75,7 +75,7 @@ def add_new_columns(cursor, dataset: Dataset, frame: pl.DataFrame) -> None:
         if name not in dataset.schema:
             cursor.execute(
                 f"alter table {SCHEMA}.{quote_ident(dataset.name)} "
-                f"add column if not exists {quote_ident(name)} {pg_type(dtype)}"
+                f"add column if not exists {quote_ident(name)} {column_type(dataset.name, dtype)}"
             )
 
 

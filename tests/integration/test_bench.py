@@ -19,6 +19,7 @@ from tests.integration.conftest import query
 pytestmark = pytest.mark.integration
 
 RATIOS = ("loader_vs_copy", "loader_vs_orm", "incremental_vs_full")
+TELEMETRY = ("bytes_per_sample", "lap_query_ms")
 TINY = [
     *("--scale", "2", "--small", "1", "--drivers", "2", "--minutes", "2"),
     *("--csv-sessions", "1", "--psycopg-sessions", "1", "--to-sql-rows", "200"),
@@ -39,8 +40,8 @@ def test_bench_runs_every_measurement_and_reports_the_ratios(pg_server, tmp_path
     )
     assert run.returncode == 0, run.stderr[-3000:]
 
-    last = run.stdout.strip().splitlines()[-3:]
-    assert [line.split("=")[0] for line in last] == list(RATIOS)
+    last = run.stdout.strip().splitlines()[-len(RATIOS + TELEMETRY) :]
+    assert [line.split("=")[0] for line in last] == list(RATIOS + TELEMETRY)
     for line in last:
         value = float(line.split("=")[1])
         assert math.isfinite(value) and value > 0, line

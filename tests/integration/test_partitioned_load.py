@@ -1,6 +1,6 @@
 """Telemetry loads into one partition per load: attached in the load's transaction, orphans of
 failed loads dropped by the next DDL run unless their load is still running, old plain tables
-still loaded."""
+converted to the compact layout."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from flows.database import connect
+from flows.datasets import BY_NAME, LINEAGE
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load import ingest as ingest_module
@@ -18,7 +19,6 @@ from flows.load.raw_tables import (
     create_table_sql,
     ddl_statements,
     partition_lock_key,
-    raw_table_schemas,
 )
 from flows.load.session_load import write_schedule, write_session
 from flows.synthetic import synthetic_frames
@@ -36,13 +36,15 @@ UNATTACHED = (
 
 
 def _prepare(url: str, plain: tuple[str, ...] = ()):
-    """Raw tables (``plain`` ones as created before partitioning) and a 2024 schedule."""
+    """Raw tables (``plain`` ones as created before partitioning and the compact layout) and a
+    2024 schedule."""
     events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
     with connect(url) as conn:
         cursor = conn.cursor()
         cursor.execute("create schema raw")
         for table in plain:
-            cursor.execute(create_table_sql(table, raw_table_schemas()[table]))
+            row_layout = {**LINEAGE, **BY_NAME[table].schema}  # a row per sample, as then
+            cursor.execute(create_table_sql(table, row_layout))
         for statement in ddl_statements():
             cursor.execute(statement)
         conn.commit()
@@ -84,12 +86,12 @@ def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatc
         for ref, load_id in load_ids.items():
             stored = query(
                 db_url,
-                f"select session_id, _load_id, count(*) from raw.{table} "
-                "where _load_id = $1 group by 1, 2",
+                f"select session_id, _load_id, sum(cardinality(sampled_us))::bigint "
+                f"from raw.{table} where _load_id = $1 group by 1, 2",
                 load_id,
             )
             assert stored == [(refs[ref].session_id, load_id, frames[ref][table].height)]
-    rpm = query(db_url, "select rpm from raw.car_data where _load_id = $1", load_ids["R"])
+    rpm = query(db_url, "select unnest(rpm) from raw.car_data where _load_id = $1", load_ids["R"])
     assert sorted(r for (r,) in rpm) == sorted(frames["R"]["car_data"]["rpm"].to_list())
 
 
@@ -129,7 +131,7 @@ def test_the_ddl_run_keeps_the_partition_of_a_load_still_running(db_url):
     assert query(db_url, UNATTACHED) == []
 
 
-def test_telemetry_tables_made_before_partitioning_are_kept_and_loaded(db_url):
+def test_telemetry_tables_made_before_partitioning_are_converted_and_loaded(db_url):
     race = _prepare(db_url, plain=PARTITIONED)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
     _load(db_url, race, frames)
@@ -140,9 +142,10 @@ def test_telemetry_tables_made_before_partitioning_are_kept_and_loaded(db_url):
         "on n.oid = c.relnamespace where n.nspname = 'raw' "
         "and c.relname in ('car_data', 'position_data') order by 1",
     )
-    assert kinds == [("car_data", "r"), ("position_data", "r")]
+    assert kinds == [("car_data", "p"), ("position_data", "p")]
     for table in PARTITIONED:
-        assert scalar(db_url, f"select count(*) from raw.{table}") == frames[table].height
+        samples = f"select sum(cardinality(sampled_us)) from raw.{table}"
+        assert scalar(db_url, samples) == frames[table].height
 
 
 def test_a_column_a_newer_fastf1_adds_reaches_the_partition(db_url):
@@ -151,4 +154,5 @@ def test_a_column_a_newer_fastf1_adds_reaches_the_partition(db_url):
     car = frames["car_data"].with_columns(pl.lit(1.5).alias("new_metric"))
     _load(db_url, race, {**frames, "car_data": car})
 
-    assert scalar(db_url, "select count(new_metric) from raw.car_data") == car.height
+    stored = "select count(x) from raw.car_data, unnest(new_metric) as x"
+    assert scalar(db_url, stored) == car.height

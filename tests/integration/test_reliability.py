@@ -39,6 +39,7 @@ from flows.extract.session import FastF1RequestError, SessionExtract, extract_se
 from flows.load.raw_tables import ddl_statements, raw_table_schemas
 from flows.load.session_load import write_schedule, write_session
 from flows.outcome import SessionsFailed
+from flows.load.telemetry_layout import TELEMETRY
 from flows.report import RunSummary, SessionOutcome
 from flows.synthetic import synthetic_frames
 from flows.tasks import load_session
@@ -110,11 +111,13 @@ def staged_fingerprints(url: str) -> dict[str, tuple[int, str]]:
 
 
 def raw_counts(url: str, session_id: str | None = None) -> dict[str, int]:
+    """Rows per raw table (telemetry: samples, stored as arrays per driver per minute)."""
     where = "" if session_id is None else " where session_id = $1"
     params = () if session_id is None else (session_id,)
-    return {
-        t: scalar(url, f"select count(*) from raw.{t}{where}", *params) for t in SESSION_DATASETS
+    rows = {t: "count(*)" for t in SESSION_DATASETS} | {
+        t: "coalesce(sum(cardinality(sampled_us)), 0)::bigint" for t in TELEMETRY
     }
+    return {t: scalar(url, f"select {rows[t]} from raw.{t}{where}", *params) for t in rows}
 
 
 def manifest(url: str, session_id: str) -> list[tuple[str, str, int, str | None]]:

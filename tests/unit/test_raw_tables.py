@@ -18,6 +18,7 @@ from flows.load.raw_tables import (
     quote_ident,
     raw_table_schemas,
 )
+from flows.load.telemetry_layout import TELEMETRY, value_columns
 
 
 def adbc_pg_type(dtype: pl.DataType) -> str:
@@ -31,6 +32,8 @@ def adbc_pg_type(dtype: pl.DataType) -> str:
         return "text"
     if pa.types.is_date32(arrow):
         return "date"
+    if pa.types.is_list(arrow) or pa.types.is_large_list(arrow):
+        return adbc_pg_type(dtype.inner) + "[]"
     return {
         pa.int16(): "smallint",
         pa.int32(): "integer",
@@ -51,7 +54,11 @@ def ddl_columns(sql: str) -> list[tuple[str, str]]:
     return pairs
 
 
-DATASETS = pytest.mark.parametrize("dataset", ds.SESSION_DATASETS, ids=lambda d: d.name)
+ROW_DATASETS = [d for d in ds.SESSION_DATASETS if d.name not in TELEMETRY]
+DATASETS = pytest.mark.parametrize("dataset", ROW_DATASETS, ids=lambda d: d.name)
+TELEMETRY_DATASETS = pytest.mark.parametrize(
+    "dataset", list(TELEMETRY.values()), ids=lambda d: d.name
+)
 LINEAGE_DDL = [("_load_id", "text"), ("_loaded_at", "timestamptz"), ("session_id", "text")]
 
 
@@ -69,6 +76,23 @@ def test_dataset_ddl_types_are_what_adbc_writes_for_each_polars_dtype(dataset):
 
     for name, dtype in dataset.schema.items():
         assert columns[name] == adbc_pg_type(dtype), name
+
+
+@TELEMETRY_DATASETS
+def test_telemetry_ddl_is_lineage_keys_then_an_array_per_sample_column(dataset):
+    columns = ddl_columns(create_table_sql(dataset.name, raw_table_schemas()[dataset.name]))
+
+    assert columns[:3] == LINEAGE_DDL
+    assert columns[3:8] == [
+        ("driver_number", "text"),
+        ("chunk_start", "timestamptz"),
+        ("session_time_base", "bigint"),
+        ("session_time_end", "bigint"),
+        ("sampled_us", "integer[]"),
+    ]
+    arrays = dict(columns[9:])
+    for name, dtype in value_columns(dataset).items():
+        assert arrays[name] == adbc_pg_type(pl.List(dtype)), name
 
 
 def test_every_raw_table_gets_a_create_statement_in_the_raw_schema():
@@ -154,8 +178,10 @@ def test_lineage_indexes_exist_for_every_dataset():
     statements = ddl_statements()
 
     for dataset in ds.SESSION_DATASETS:
+        telemetry = dataset.name in TELEMETRY
+        key = "driver_number, session_time_base" if telemetry else "session_id, _load_id"
         assert any(
             s.startswith("create index if not exists")
-            and f"{SCHEMA}.{quote_ident(dataset.name)} (session_id, _load_id)" in s
+            and f"{SCHEMA}.{quote_ident(dataset.name)} ({key})" in s
             for s in statements
         ), dataset.name

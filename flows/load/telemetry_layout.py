@@ -1,0 +1,122 @@
+"""The compact raw layout of telemetry: one row per driver per minute of samples, as arrays.
+
+Car data and positions are nearly all the rows (a billion from 2018 on), so `raw.car_data` and
+`raw.position_data` do not store a row per sample. A row holds one driver's samples of one
+minute (``CHUNK``, aligned on the clock) of one load: its lineage and keys once, then one array
+per column, in sample order. Times are integer microseconds from the chunk's start, and the
+session time is the sample's offset plus a per-chunk base (plus a per-sample residual, zero in
+FastF1's data), so the arrays compress well; ``session_time_base`` and ``session_time_end``
+bound the row's session times, so a lap's rows are found by index without reading the arrays.
+Arrays are TOASTed and compressed from 128 bytes on (``toast_tuple_target``). Samples are
+unique per (driver, timestamp) within a load: the loader keeps the first of duplicates, as the
+staged layer always kept one.
+
+`staged.car_data` and `staged.position_data` (dbt views) unnest the arrays of each session's
+latest loaded load back into today's rows and columns; ``migrate_sql`` converts tables of the
+earlier row-per-sample layout in place, at DDL time.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flows.datasets import CAR_DATA, LINEAGE, POSITION_DATA, Dataset
+
+CHUNK = "60s"  # samples per array row: one driver's minute (about 240 samples)
+CHUNK_SQL = "60 seconds"
+TOAST_TUPLE_TARGET = 128  # compress the arrays of every row (the default leaves rows < 2 kB)
+TELEMETRY: dict[str, Dataset] = {d.name: d for d in (CAR_DATA, POSITION_DATA)}
+KEYS = ("driver_number", "sampled_at", "session_time")  # stored as the chunk columns below
+
+MICROS = pl.Int64
+
+
+def value_columns(dataset: Dataset) -> dict[str, pl.DataType]:
+    """The per-sample columns stored as arrays as they are (everything but the keys)."""
+    return {name: dtype for name, dtype in dataset.schema.items() if name not in KEYS}
+
+
+def chunk_schema(dataset: Dataset) -> dict[str, pl.DataType]:
+    """The columns of the compact table, in order (list types: PostgreSQL arrays)."""
+    return {
+        **LINEAGE,
+        "driver_number": pl.String,
+        "chunk_start": pl.Datetime("us", "UTC"),
+        "session_time_base": MICROS,
+        "session_time_end": MICROS,
+        "sampled_us": pl.List(pl.Int32),
+        "session_time_us": pl.List(MICROS),
+        **{name: pl.List(dtype) for name, dtype in value_columns(dataset).items()},
+    }
+
+
+def to_chunks(frame: pl.DataFrame, lineage: list[str]) -> pl.DataFrame:
+    """One row per (driver, chunk) of a load's samples, columns as arrays in sample order.
+
+    ``lineage`` columns (constant in the frame) are left out: they are the partition's defaults.
+    Columns beyond the known ones (a newer FastF1's) become arrays as well.
+    """
+    keys = ["driver_number", "sampled_at"]
+    samples = frame.drop(lineage).sort(keys, nulls_last=True, maintain_order=True)
+    repeated = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys)
+    samples = samples.filter(~repeated.fill_null(False)).with_columns(
+        pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start")
+    )
+    offset = (pl.col("sampled_at") - pl.col("chunk_start")).dt.total_microseconds()
+    samples = samples.with_columns(
+        offset.cast(pl.Int32).alias("sampled_us"),
+        (pl.col("session_time").dt.total_microseconds() - offset.fill_null(0)).alias("_delta"),
+    )
+    values = [c for c in frame.columns if c not in (*KEYS, *lineage)]  # in the frame's order
+    return samples.group_by("driver_number", "chunk_start", maintain_order=True).agg(
+        pl.col("_delta").min().alias("session_time_base"),
+        pl.col("session_time").dt.total_microseconds().max().alias("session_time_end"),
+        pl.col("sampled_us"),
+        (pl.col("_delta") - pl.col("_delta").min()).alias("session_time_us"),
+        *[pl.col(c) for c in values],
+    )
+
+
+def migrate_sql(table: str, old: str) -> str:
+    """Insert the rows of the row-per-sample table ``old`` into ``raw.<table>`` as chunks.
+
+    The same encoding as ``to_chunks`` (duplicates of a key within a load: any one is kept).
+    """
+    values = list(value_columns(TELEMETRY[table]))
+    arrays = ",\n    ".join(f"array_agg({c} order by sampled_at) as {c}" for c in values)
+    return f"""
+insert into raw.{table} (
+    _load_id, _loaded_at, session_id, driver_number, chunk_start, session_time_base,
+    session_time_end, sampled_us, session_time_us, {", ".join(values)}
+)
+select
+    _load_id, _loaded_at, session_id, driver_number, chunk_start,
+    min(delta) as session_time_base,
+    max((extract(epoch from session_time) * 1000000)::bigint) as session_time_end,
+    array_agg(sampled_us order by sampled_at) as sampled_us,
+    array_agg(delta - base order by sampled_at) as session_time_us,
+    {arrays}
+from (
+    select
+        *,
+        min(delta) over (partition by session_id, driver_number, chunk_start) as base
+    from (
+        select
+            *,
+            (extract(epoch from sampled_at - chunk_start) * 1000000)::integer as sampled_us,
+            (extract(epoch from session_time) * 1000000)::bigint
+                - coalesce((extract(epoch from sampled_at - chunk_start) * 1000000)::bigint, 0)
+                as delta
+        from (
+            select distinct on (session_id, driver_number, sampled_at)
+                *,
+                date_bin('{CHUNK_SQL}', sampled_at, timestamptz '2000-01-01 00:00+00')
+                    as chunk_start
+            from {old}
+            where _load_id = $1
+            order by session_id, driver_number, sampled_at
+        ) as unique_samples
+    ) as encoded
+) as based
+group by _load_id, _loaded_at, session_id, driver_number, chunk_start
+"""

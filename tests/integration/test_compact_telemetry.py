@@ -1,0 +1,286 @@
+"""Compact telemetry: staged views give back exactly the loaded samples, the lap views slice and
+integrate distance as FastF1 does, and a database of the row-per-sample layout migrates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import adbc_driver_postgresql.dbapi as pg
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from fastf1.core import Telemetry
+
+from flows.cli import main
+from flows.database import connect
+from flows.datasets import BY_NAME, LINEAGE
+from flows.extract.schedule import schedule_frames, session_refs
+from flows.extract.session import SessionExtract
+from flows.load.ingest import ingest, with_lineage
+from flows.load.manifest import LOADED, ManifestEntry, manifest_frame
+from flows.load.raw_tables import (
+    MANIFEST,
+    PARTITIONED,
+    create_table_sql,
+    ddl_statements,
+    partition_name,
+    quote_ident,
+)
+from flows.load.session_load import write_schedule, write_session
+from flows.synthetic import synthetic_frames
+from flows.transform.dbt import build_staged
+from tests.integration.conftest import query, scalar
+from tests.schedules import wide_schedule
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2024, 3, 2, 15, tzinfo=UTC)
+KEY = ["session_id", "driver_number", "sampled_at"]
+# Earlier queries of the staged telemetry; session_time as microseconds (Polars reads no
+# intervals), the rows in key order.
+STAGED_ROWS = (
+    "select *, (extract(epoch from session_time) * 1000000)::bigint as session_time_us "
+    "from staged.{table} order by session_id, driver_number, sampled_at"
+)
+# What staged.<table> was before the compact layout (its dbt model, as a query): each session's
+# latest 'loaded' load of the dataset, one row per key.
+ROW_LAYOUT_STAGED = """
+select rows.*, (extract(epoch from rows.session_time) * 1000000)::bigint as session_time_us
+from raw.{old} as rows
+inner join (
+    select distinct on (session_id) session_id, load_id
+    from raw.load_manifest
+    where dataset = '{table}' and status = 'loaded' and session_id is not null
+    order by session_id, finished_at desc nulls last, load_id desc
+) as latest on rows.session_id = latest.session_id and rows._load_id = latest.load_id
+order by rows.session_id, rows.driver_number, rows.sampled_at
+"""
+
+
+def _refs(url: str):
+    events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for statement in ddl_statements():
+            cursor.execute(statement)
+        conn.commit()
+        write_schedule(conn, 2024, events, sessions)
+    return {r.session_type: r for r in session_refs(events, sessions)}
+
+
+def _load(url: str, ref, frames):
+    with connect(url) as conn:
+        return write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
+
+
+def _rows(url: str, sql: str) -> pl.DataFrame:
+    with pg.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute(sql)
+        table = cursor.fetch_arrow_table()
+    frame = pl.from_arrow(table.drop(["session_time"]))
+    return frame.with_columns(
+        pl.duration(microseconds=pl.col("session_time_us")).alias("session_time")
+    ).drop("session_time_us")
+
+
+def _expected(frames_by_session: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
+    parts = [
+        f[table].with_columns(pl.lit(session_id).alias("session_id"))
+        for session_id, f in frames_by_session.items()
+    ]
+    return pl.concat(parts).sort(KEY)
+
+
+def _same_samples(got: pl.DataFrame, expected: pl.DataFrame) -> bool:
+    columns = list(expected.columns)
+    return got.select(columns).sort(KEY).equals(expected.select(columns))
+
+
+def test_staged_telemetry_is_the_latest_load_of_each_session_sample_for_sample(db_url):
+    refs = _refs(db_url)
+    first = synthetic_frames(7, START, drivers=3, laps=4)
+    newer = synthetic_frames(8, START, drivers=3, laps=4)
+    qualifying = synthetic_frames(9, START, drivers=2, laps=3)
+    _load(db_url, refs["R"], first)
+    newest = _load(db_url, refs["R"], newer)[0].load_id
+    _load(db_url, refs["Q"], qualifying)
+    build_staged(db_url)
+
+    latest = {refs["R"].session_id: newer, refs["Q"].session_id: qualifying}
+    for table in PARTITIONED:
+        got = _rows(db_url, STAGED_ROWS.format(table=table))
+        assert _same_samples(got, _expected(latest, table)), table
+        race = got.filter(pl.col("session_id") == refs["R"].session_id)
+        assert set(race["_load_id"]) == {newest}
+        kind = scalar(
+            db_url,
+            "select table_type from information_schema.tables "
+            "where table_schema = 'staged' and table_name = $1",
+            table,
+        )
+        assert kind == "VIEW"
+    # one stored copy: a row per driver per minute, not per sample
+    samples = first["car_data"].height + newer["car_data"].height + qualifying["car_data"].height
+    assert scalar(db_url, "select count(*) from raw.car_data") < samples / 100
+
+
+def test_a_lap_is_sliced_and_its_distance_integrated_as_fastf1_does(db_url):
+    race = _refs(db_url)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=4)
+    _load(db_url, race, frames)
+    build_staged(db_url)
+    lap = frames["laps"].filter((pl.col("driver_number") == "2") & (pl.col("lap_number") == 3))
+    end = lap["time"][0]
+    start = end - lap["lap_time"][0]  # synthetic laps have no lap_start_time
+
+    car = frames["car_data"].filter(pl.col("driver_number") == "2").to_pandas()
+    car = car.rename(columns={"session_time": "SessionTime", "speed": "Speed"})
+    car["Time"] = car["SessionTime"]  # FastF1's frames carry it; slicing rebases it on the lap
+    sliced = Telemetry(car).slice_by_time(pd.Timedelta(start), pd.Timedelta(end))
+    expected = sliced.add_distance()  # FastF1's own slicing and integration
+
+    got = query(
+        db_url,
+        "select (extract(epoch from time) * 1000000)::bigint, distance, speed "
+        "from staged.lap_car_data "
+        "where session_id = $1 and driver_number = '2' and lap_number = 3 order by session_time",
+        race.session_id,
+    )
+    assert [t for t, _, _ in got] == [
+        int(t / pd.Timedelta(microseconds=1)) for t in expected["Time"]
+    ]
+    assert [s for _, _, s in got] == expected["Speed"].tolist()
+    assert np.allclose([d for _, d, _ in got], expected["Distance"].to_numpy())
+    positions = scalar(
+        db_url,
+        "select count(*) from staged.lap_position_data "
+        "where session_id = $1 and driver_number = '2' and lap_number = 3",
+        race.session_id,
+    )
+    position = frames["position_data"].filter(pl.col("driver_number") == "2")
+    assert positions == position.filter(pl.col("session_time").is_between(start, end)).height
+
+
+def _row_layout_tables(url: str) -> None:
+    """The telemetry tables as the previous version made them: car_data partitioned by load,
+    position_data plain (a database from before partitioning), a row per sample."""
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for table in PARTITIONED:
+            cursor.execute(f"drop table raw.{table}")
+            create = create_table_sql(table, {**LINEAGE, **BY_NAME[table].schema})
+            partitioned = table == "car_data"
+            cursor.execute(create + (" partition by list (_load_id)" if partitioned else ""))
+            cursor.execute(
+                f"create index {table}_load_idx on raw.{quote_ident(table)} (session_id, _load_id)"
+            )
+        conn.commit()
+
+
+def _row_layout_load(url: str, ref, frames) -> str:
+    """A load as the previous version wrote it: telemetry one row per sample."""
+    entries = _load(url, ref, {k: v for k, v in frames.items() if k not in PARTITIONED})
+    load_id, loaded_at = entries[0].load_id, datetime.now(UTC)
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for table in PARTITIONED:
+            if table == "car_data":
+                cursor.execute(
+                    f"create table raw.{partition_name(table, load_id)} partition of "
+                    f"raw.{table} for values in ('{load_id}')"
+                )
+            rows = with_lineage(frames[table], load_id, loaded_at, ref.session_id)
+            cursor.adbc_ingest(table, rows.to_arrow(), mode="append", db_schema_name="raw")
+        manifest = [
+            ManifestEntry(
+                load_id=load_id,
+                season=2024,
+                event_id=ref.event_id,
+                session_id=ref.session_id,
+                dataset=table,
+                status=LOADED,
+                complete=True,
+                row_count=frames[table].height,
+                detail=None,
+                fastf1_version="3.9",
+                started_at=loaded_at,
+                finished_at=datetime.now(UTC),
+            )
+            for table in PARTITIONED
+        ]
+        ingest(cursor, MANIFEST, manifest_frame(manifest))
+        conn.commit()
+    return load_id
+
+
+def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url):
+    refs = _refs(db_url)
+    _row_layout_tables(db_url)
+    loads = [
+        _row_layout_load(db_url, refs["R"], synthetic_frames(7, START, drivers=3, laps=4)),
+        _row_layout_load(db_url, refs["R"], synthetic_frames(8, START, drivers=3, laps=4)),
+        _row_layout_load(db_url, refs["Q"], synthetic_frames(9, START, drivers=2, laps=3)),
+    ]
+    before = {t: _rows(db_url, ROW_LAYOUT_STAGED.format(old=t, table=t)) for t in PARTITIONED}
+    with connect(db_url) as conn:  # the previous version's staged telemetry: tables
+        cursor = conn.cursor()
+        cursor.execute("create schema staged")
+        for table in PARTITIONED:
+            cursor.execute(f"create table staged.{table} as select * from raw.{table}")
+        conn.commit()
+
+    _refs(db_url)  # the DDL run of the new version converts the tables
+    build_staged(db_url)
+
+    for table in PARTITIONED:
+        after = _rows(db_url, STAGED_ROWS.format(table=table))
+        assert before[table].height > 0
+        assert _same_samples(after, before[table].drop(["_built_at"], strict=False)), table
+        bounds = query(
+            db_url,
+            "select pg_get_expr(c.relpartbound, c.oid) from pg_inherits as i "
+            "join pg_class as c on c.oid = i.inhrelid where i.inhparent = $1::regclass",
+            f"raw.{table}",
+        )
+        assert sorted(b for (b,) in bounds) == sorted(f"FOR VALUES IN ('{i}')" for i in loads)
+    leftovers = query(
+        db_url,
+        "select relname from pg_class where relname like '%rows_v1%' and relkind in ('r', 'p')",
+    )
+    assert leftovers == []
+    # and it goes on loading in the new layout; laps, a table before, becomes incremental
+    with connect(db_url) as conn:
+        conn.cursor().execute("alter table staged.laps drop column _built_at")
+        conn.commit()
+    newest = synthetic_frames(10, START, drivers=2, laps=3)
+    _load(db_url, refs["R"], newest)
+    build_staged(db_url)
+    laps = "select count(*) from staged.laps where session_id = $1 and _built_at is not null"
+    assert scalar(db_url, laps, refs["R"].session_id) == newest["laps"].height
+    race = _rows(db_url, STAGED_ROWS.format(table="car_data")).filter(
+        pl.col("session_id") == refs["R"].session_id
+    )
+    assert _same_samples(race, _expected({refs["R"].session_id: newest}, "car_data"))
+
+
+def test_prune_keeps_the_latest_two_loads_of_each_session_and_the_whole_manifest(db_url, capsys):
+    refs = _refs(db_url)
+    race = [
+        _load(db_url, refs["R"], synthetic_frames(seed, START, drivers=2, laps=2))[0].load_id
+        for seed in (1, 2, 3)
+    ]
+    qualifying = _load(db_url, refs["Q"], synthetic_frames(4, START, drivers=2, laps=2))
+    manifest = scalar(db_url, "select count(*) from raw.load_manifest")
+
+    assert main(["prune"]) == 0
+    assert "car_data: 1 superseded loads dropped" in capsys.readouterr().out
+    for table in PARTITIONED:
+        kept = query(
+            db_url,
+            f"select distinct _load_id from raw.{table} order by 1",
+        )
+        assert [k for (k,) in kept] == sorted([*race[1:], qualifying[0].load_id])
+    assert scalar(db_url, "select count(*) from raw.load_manifest") == manifest
+    assert main(["prune", "--keep", "0"]) == 1
+    assert capsys.readouterr().err.startswith("error: keep at least")

@@ -1,0 +1,58 @@
+"""Telemetry frames encoded as arrays per driver per minute: lossless, first of duplicates kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from flows.datasets import CAR_DATA
+from flows.load.telemetry_layout import chunk_schema, to_chunks
+
+T0 = datetime(2024, 3, 2, 15, 0, 59, 900_000, tzinfo=UTC)
+
+
+def _frame(rows: list[tuple]) -> pl.DataFrame:
+    columns = ["driver_number", "sampled_at", "session_time", "rpm"]
+    frame = pl.DataFrame(rows, schema=columns, orient="row")
+    return frame.with_columns(
+        pl.col("sampled_at").cast(pl.Datetime("us", "UTC")),
+        pl.col("session_time").cast(pl.Duration("us")),
+        pl.col("rpm").cast(pl.Int32),
+        pl.lit("L").alias("_load_id"),
+    )
+
+
+def test_samples_split_by_driver_and_clock_minute_with_offsets_from_its_start():
+    step = timedelta(milliseconds=200)
+    frame = _frame(
+        [
+            ("44", T0 + step, timedelta(seconds=61, milliseconds=100), 3),  # next minute
+            ("44", T0, timedelta(seconds=60, milliseconds=900), 1),
+            ("16", T0, timedelta(seconds=60, milliseconds=900), 7),
+            ("44", T0, timedelta(seconds=60, milliseconds=900), 2),  # a duplicate: dropped
+            ("44", T0 + 2 * step, None, 4),
+        ]
+    )
+    chunks = to_chunks(frame, ["_load_id"]).sort("driver_number", "chunk_start")
+
+    minute = datetime(2024, 3, 2, 15, 0, tzinfo=UTC)
+    assert chunks.select("driver_number", "chunk_start", "rpm").rows() == [
+        ("16", minute, [7]),
+        ("44", minute, [1]),
+        ("44", minute + timedelta(minutes=1), [3, 4]),
+    ]
+    later = chunks.row(2, named=True)
+    assert later["sampled_us"] == [100_000, 300_000]
+    # session time = base + offset + residual; a missing one stays missing
+    assert later["session_time_base"] + later["sampled_us"][0] == 61_100_000
+    assert later["session_time_us"] == [0, None]
+    assert later["session_time_end"] == 61_100_000
+
+
+def test_the_layout_names_every_stored_column():
+    schema = chunk_schema(CAR_DATA)
+
+    assert schema["sampled_us"] == pl.List(pl.Int32)
+    assert schema["rpm"] == pl.List(pl.Int32)
+    assert "sampled_at" not in schema and "session_time" not in schema
