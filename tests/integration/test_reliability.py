@@ -38,8 +38,8 @@ from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, 
 from flows.extract.session import FastF1RequestError, SessionExtract, extract_session
 from flows.load.raw_tables import ddl_statements, raw_table_schemas
 from flows.load.session_load import write_schedule, write_session
-from flows.outcome import SessionsFailed
 from flows.load.telemetry_layout import TELEMETRY
+from flows.outcome import SessionsFailed
 from flows.report import RunSummary, SessionOutcome
 from flows.synthetic import synthetic_frames
 from flows.tasks import load_session
