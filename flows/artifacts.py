@@ -10,8 +10,11 @@ from flows.report import RunSummary
 
 log = logging.getLogger(__name__)
 
-SYMBOLS = {"loaded": "✅", "unavailable": "⚪", "failed": "❌"}
-LEGEND = "✅ loaded · ⚪ unavailable · ❌ failed · ⏭ skipped (already complete) · 🕒 not yet held"
+SYMBOLS = {"loaded": "✅", "unavailable": "⚪", "failed": "❌", "unpublished": "🚫"}
+LEGEND = (
+    "✅ loaded · ⚪ unavailable · ❌ failed · 🚫 unpublished (no longer polled) · "
+    "⏭ skipped (already complete) · 🕒 not yet held"
+)
 
 
 def report_rows(summary: RunSummary) -> list[dict]:
@@ -49,7 +52,7 @@ def availability_markdown(summary: RunSummary, flow_name: str) -> str:
     ]
     for outcome in summary.outcomes:
         statuses = {e.dataset: SYMBOLS.get(e.status, "") for e in outcome.entries}
-        whole = {"skipped": "⏭", "not yet held": "🕒"}.get(outcome.status)
+        whole = {"skipped": "⏭", "not yet held": "🕒", "unpublished": "🚫"}.get(outcome.status)
         cells = [whole or statuses.get(name, "") for name in names]
         lines.append(
             f"| {outcome.ref.event_name} | {outcome.ref.session_type} | " + " | ".join(cells) + " |"
