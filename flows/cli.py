@@ -82,6 +82,10 @@ def run_sync(args: argparse.Namespace) -> int:
     year = parse_year(args.year) if args.year else None
     as_of = parse_as_of(args.as_of) if args.as_of else None
     _check_database()
+    if as_of is not None:
+        from flows.transform.clock import check_as_of
+
+        check_as_of(database_url(), as_of)  # before anything is written (and before Prefect)
     from flows.sync import sync
 
     summary = sync(

@@ -55,6 +55,7 @@ class RunSummary:
     season: int
     outcomes: list[SessionOutcome]
     staged_built: bool = False
+    stale_sources: list[str] = field(default_factory=list)  # dbt source freshness warnings
 
     @property
     def counts(self) -> Counter:
@@ -97,6 +98,7 @@ class RunSummary:
             "staged_built": self.staged_built,
             "datasets": {name: dict(counter) for name, counter in self.dataset_counts().items()},
             "failures": {o.ref.session_id: o.detail for o in self.failed},
+            "stale_sources": self.stale_sources,
         }
 
     def print(self, console: Console | None = None, as_json: bool = False) -> None:
@@ -112,6 +114,8 @@ class RunSummary:
                 console.print(f"[yellow]flagged[/yellow] {outcome.ref.label}: {flag}")
         for outcome in self.failed:
             console.print(f"[red]failed[/red] {outcome.ref.label}: {outcome.detail}")
+        for line in self.stale_sources:
+            console.print(f"[yellow]stale source[/yellow] {line}")
         console.print(self.line())
 
     def _sessions_table(self) -> Table:

@@ -23,3 +23,13 @@
         '{{ text }}'::timestamptz
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    The status time of a build, as a SQL expression: as_of(), unless the status clock
+    (models/history/status_clock.sql) has seen a later build; then that build's. sessions and
+    events both use it, so a build that does not run the clock cannot move statuses back either.
+-#}
+{% macro status_as_of() -%}
+    greatest({{ as_of() }}, (select max(status_as_of) from {{ ref('status_clock') }}))
+{%- endmacro %}

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from flows.config import DBT_PROJECT_DIR
 from flows.database import advisory_lock, connect, dbt_env
 
+log = logging.getLogger(__name__)
+
 # dbt cannot run two invocations in one process at the same time.
 _DBT_LOCK = threading.Lock()
+
+# The models whose content moves with time alone (dbt_project.yml): all a build needs to run
+# when raw has nothing new, with the tests on them alone ("cautious": not the relationships
+# tests of the models that were not rebuilt).
+STATUS_MODELS = ("--select", "tag:status", "--indirect-selection", "cautious")
 
 
 class DbtError(RuntimeError):
@@ -42,8 +51,75 @@ def run_dbt(url: str, *args: str) -> list[str]:
     return lines
 
 
-def build_staged(url: str, as_of: datetime | None = None) -> list[str]:
-    """`dbt build`: the staged tables and their tests; statuses are computed as of ``as_of``."""
-    if as_of is None:
-        return run_dbt(url, "build")
-    return run_dbt(url, "build", "--vars", json.dumps({"as_of": as_of.isoformat()}))
+def build_staged(url: str, as_of: datetime | None = None, changed_only: bool = False) -> list[str]:
+    """`dbt build`: the staged tables and their tests; statuses are computed as of ``as_of``.
+
+    ``changed_only``: when raw has nothing new since the last full build (and the project is
+    the same), build only the status models, which move with time alone.
+    """
+    stamp = build_stamp(url)
+    variables = {**stamp, **({"as_of": as_of.isoformat()} if as_of else {})}
+    select = ()
+    if changed_only and stamp == last_full_build(url):
+        log.info("dbt: nothing new in raw since the last full build, building the statuses only")
+        select = STATUS_MODELS
+    return run_dbt(url, "build", *select, "--vars", json.dumps(variables))
+
+
+def build_stamp(url: str) -> dict:
+    """What a full build starting now covers: raw.load_manifest's rows (append-only: more rows
+    are new loads) and the dbt project's checksum (a changed model must be rebuilt)."""
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        cursor.execute("select count(*) from raw.load_manifest")
+        rows = cursor.fetchone()[0]
+    return {"load_manifest_rows": rows, "project_checksum": project_checksum()}
+
+
+def last_full_build(url: str) -> dict | None:
+    """The stamp of the latest full build that succeeded (staged.full_builds), if any."""
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        cursor.execute("select to_regclass('staged.full_builds') is not null")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(
+            "select load_manifest_rows, project_checksum from staged.full_builds "
+            "order by _recorded_at desc limit 1"
+        )
+        row = cursor.fetchone()
+    return None if row is None else {"load_manifest_rows": row[0], "project_checksum": row[1]}
+
+
+def project_checksum() -> str:
+    """sha256 of the dbt project's own files (models, macros, tests, dbt_project.yml)."""
+    digest = hashlib.sha256()
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests"):
+        files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stale_sources(url: str) -> list[str]:
+    """`dbt source freshness`: one line per raw source loaded longer ago than its warn_after."""
+    run_dbt(url, "source", "freshness")
+    results = json.loads((_target_dir() / "sources.json").read_text())["results"]
+    return [_stale_line(r) for r in results if r["status"] in ("warn", "error")]
+
+
+def _target_dir() -> Path:
+    """Where dbt writes its artifacts (DBT_TARGET_PATH is relative to the project)."""
+    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+
+
+def _stale_line(result: dict) -> str:
+    name = ".".join(result["unique_id"].split(".")[-2:])
+    warn_after = result["criteria"]["warn_after"]
+    days = result["max_loaded_at_time_ago_in_s"] / 86400
+    return (
+        f"{name}: last loaded {days:.1f} days ago, at {result['max_loaded_at'][:16]} UTC "
+        f"(stale after {warn_after['count']} {warn_after['period']}s)"
+    )

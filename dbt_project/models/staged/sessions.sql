@@ -40,7 +40,7 @@ sessions as (
         -- absent from the newest snapshot: its newest row comes from an older one
         latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
         coalesce(latest_attempts.complete, false) as has_complete_results,
-        {{ as_of() }} as status_as_of
+        {{ status_as_of() }} as status_as_of
     from latest_sessions
     inner join latest_schedules
         on latest_sessions.season = latest_schedules.season
