@@ -37,7 +37,7 @@ def test_make_dbt_debug_passes_and_runs_any_command_on_the_database(db_url):
 
     with connect(db_url) as conn:
         ensure_raw_tables(conn)
-    run = _make_dbt("build --select +sessions")
+    run = _make_dbt("run --select +sessions")
     assert run.returncode == 0, run.stdout[-2000:]
     assert scalar(db_url, "select to_regclass('staged.sessions') is not null")
 
