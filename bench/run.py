@@ -21,6 +21,7 @@ class Plan:
     season: SeasonSpec
     small: int  # sessions of the second, smaller backfill (peak memory comparison)
     csv_sessions: int  # the CSV ceiling runs on the first sessions only (binary on all)
+    nothing_new_rounds: int  # rounds of the old and the new way of a run with nothing new
     psycopg_sessions: int
     to_sql_rows: int
     orm_rows: int
@@ -38,6 +39,7 @@ class Results:
     full: dict = field(default_factory=dict)
     added: dict = field(default_factory=dict)  # the session loaded before the incremental build
     incremental: dict = field(default_factory=dict)
+    nothing_new: dict = field(default_factory=dict)  # old vs new fixed cost, nothing to load
     copy_note: str | None = None
     load_average: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -80,6 +82,7 @@ def run(plan: Plan) -> Results:
         results.full = run_worker("dbt", dbt)
         results.added = _backfill(spec, urls["loader"], spec.sessions, spec.sessions + 1)
         results.incremental = run_worker("dbt", dbt)
+        results.nothing_new = run_worker("nothing_new", {**dbt, "rounds": plan.nothing_new_rounds})
         results.load_average.append(load_average())
         if not server.embedded:
             for name in DATABASES:

@@ -10,7 +10,7 @@ import logging
 import sys
 import warnings
 
-from bench import dbt_build, orm, pandas_to_sql, psycopg_copy, season_load
+from bench import dbt_build, nothing_new, orm, pandas_to_sql, psycopg_copy, season_load
 from bench.measure import peak_rss_mib
 
 TASKS = {
@@ -19,6 +19,7 @@ TASKS = {
     "to_sql": pandas_to_sql.run,
     "orm": orm.run,
     "dbt": dbt_build.run,
+    "nothing_new": nothing_new.run,
 }
 
 
