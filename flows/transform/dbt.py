@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -58,12 +59,33 @@ def build_staged(url: str, as_of: datetime | None = None, changed_only: bool = F
     the same), build only the status models, which move with time alone.
     """
     stamp = build_stamp(url)
-    variables = {**stamp, **({"as_of": as_of.isoformat()} if as_of else {})}
     select = ()
     if changed_only and stamp == last_full_build(url):
         log.info("dbt: nothing new in raw since the last full build, building the statuses only")
         select = STATUS_MODELS
-    return run_dbt(url, "build", *select, "--vars", json.dumps(variables))
+    # environment variables, not --vars: a changed var makes dbt parse the whole project again
+    variables = {
+        "F1_AS_OF": as_of.isoformat() if as_of else "",
+        "F1_LOAD_MANIFEST_ROWS": str(stamp["load_manifest_rows"]),
+        "F1_PROJECT_CHECKSUM": stamp["project_checksum"],
+    }
+    with _environment(variables):
+        return run_dbt(url, "build", *select)
+
+
+@contextmanager
+def _environment(variables: dict[str, str]):
+    """Set environment variables for one dbt invocation, then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def build_stamp(url: str) -> dict:

@@ -1,6 +1,7 @@
 {#- One row per build that rebuilt every model reading raw and passed their tests: the models
     below are its parents, and `dbt build` runs a model only after its parents and their tests
-    succeeded. Its stamp comes from flows/transform/dbt.py (vars; null when not given):
+    succeeded. Its stamp comes from flows/transform/dbt.py (environment variables, which unlike
+    vars do not make dbt parse the whole project again; null when not given):
     `load_manifest_rows`, how many rows raw.load_manifest had when the build started, and
     `project_checksum`, of the dbt project's files. raw is append-only, so a later run with the
     same stamp has nothing new to build and builds only the statuses (tag:status). A model that
@@ -15,8 +16,9 @@
 -- depends_on: {{ ref('race_control_messages') }}
 -- depends_on: {{ ref('session_datasets') }}
 
-{%- set load_manifest_rows = var('load_manifest_rows', none) %}
-{%- set project_checksum = var('project_checksum', none) %}
+{#- read when running only: what parsing reads, a changed value would make dbt parse again #}
+{%- set load_manifest_rows = (env_var('F1_LOAD_MANIFEST_ROWS', '') if execute else '') or none %}
+{%- set project_checksum = (env_var('F1_PROJECT_CHECKSUM', '') if execute else '') or none %}
 
 with
 
