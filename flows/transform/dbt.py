@@ -44,12 +44,22 @@ def run_dbt(url: str, *args: str) -> list[str]:
     # would race on the same staged tables and on dbt_project/target).
     with _DBT_LOCK, connect(url) as conn, advisory_lock(conn, "f1-dbt"):
         result = dbtRunner().invoke(argv)
-    lines = [f"{r.node.name}: {r.status}" for r in (getattr(result.result, "results", None) or [])]
+    results = getattr(result.result, "results", None) or []
+    lines = [f"{r.node.name}: {r.status}" for r in results]
     if not result.success:
-        failing = [line for line in lines if line.rsplit(": ", 1)[-1] in ("error", "fail")]
+        failing = [_failure(r) for r in results if r.status in ("error", "fail")]
         reason = "; ".join(failing) or str(result.exception or "see the dbt log above")
         raise DbtError(f"dbt {args[0]} failed: {reason}")
     return lines
+
+
+def _failure(result) -> str:
+    """A failing node and, for an error, what dbt says under its "... Error in model" line."""
+    line = f"{result.node.name}: {result.status}"
+    message = [m.strip() for m in (result.message or "").splitlines() if m.strip()]
+    if result.status != "error" or not message:
+        return line
+    return f"{line} ({message[1] if len(message) > 1 else message[0]})"
 
 
 def build_staged(url: str, as_of: datetime | None = None, changed_only: bool = False) -> list[str]:
