@@ -23,11 +23,12 @@ FORCE ?=
 AS_OF ?=
 SKIP_SCHEDULE ?=
 SKIP_RESULTS ?=
+ARGS ?=
 POOL ?= f1
 KEEP ?=
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: help install standin backfill sync server deploy worker test bench prune browser docs docs-build lint format db-url psql db-stop clean
+.PHONY: help install standin backfill sync server deploy worker test bench prune browser docs docs-build dbt lint format db-url psql db-stop clean
 
 help: ## Show the available commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,6 +94,9 @@ docs: install ## Build the dbt docs site and serve it on http://127.0.0.1:8080
 
 docs-build: install ## Build the dbt docs site, also as one file: dbt_project/target/static_index.html
 	@$(RUN) docs
+
+dbt: install ## Any dbt command on the active database: make dbt ARGS="debug" (or "test", "build --select laps")
+	@$(VENV)/bin/python -m flows.transform $(ARGS)
 
 lint: install ## ruff check + format check
 	$(VENV)/bin/ruff check flows tests

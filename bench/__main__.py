@@ -1,7 +1,7 @@
 """``python -m bench [--scale N]``: run the benchmark, write bench/RESULTS.md, print the ratios.
 
-The last five lines printed are machine-readable: loader_vs_copy, loader_vs_orm,
-incremental_vs_full, bytes_per_sample and lap_query_ms.
+The last six lines printed are machine-readable: loader_vs_copy, loader_vs_orm,
+incremental_vs_full, nothing_new_vs_full_build, bytes_per_sample and lap_query_ms.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--psycopg-sessions", type=int, default=2)
     parser.add_argument("--to-sql-rows", type=int, default=100_000)
     parser.add_argument("--orm-rows", type=int, default=20_000)
+    parser.add_argument("--nothing-new-rounds", type=int, default=3, help="old/new alternations")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the report")
     parser.add_argument("--command", default=None, help="the command line the report names")
     return parser.parse_args(argv)
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         psycopg_sessions=args.psycopg_sessions,
         to_sql_rows=args.to_sql_rows,
         orm_rows=args.orm_rows,
+        nothing_new_rounds=args.nothing_new_rounds,
     )
     print(f"bench: {args.scale} sessions, every method on the same server...", flush=True)
     results = run(plan)

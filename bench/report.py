@@ -9,7 +9,12 @@ from bench.telemetry import TARGETS as TELEMETRY_TARGETS
 from bench.telemetry import figure_lines as telemetry_lines
 from flows.load.ingest import STREAMS
 
-TARGETS = {"loader_vs_copy": ">= 0.85", "loader_vs_orm": ">= 50", "incremental_vs_full": "<= 0.10"}
+TARGETS = {
+    "loader_vs_copy": ">= 0.85",
+    "loader_vs_orm": ">= 50",
+    "incremental_vs_full": "<= 0.10",
+    "nothing_new_vs_full_build": "<= 0.50",
+}
 TARGETS |= TELEMETRY_TARGETS
 
 
@@ -32,6 +37,8 @@ def ratios(results: Results) -> dict[str, float]:
         "loader_vs_copy": loader / rate(best[1]) if best else float("nan"),
         "loader_vs_orm": loader / rate(results.orm),
         "incremental_vs_full": results.incremental["seconds"] / results.full["seconds"],
+        "nothing_new_vs_full_build": results.nothing_new["new_seconds"]
+        / results.nothing_new["old_seconds"],
     }
 
 
@@ -85,6 +92,15 @@ def render(results: Results, command: str) -> str:
         "|---|---:|---|",
         _dbt_row(f"full, {spec.sessions} sessions", results.full),
         _dbt_row("incremental, after one more session", results.incremental),
+        "",
+        "## A run with nothing new: the fixed cost of dbt",
+        "",
+        "| way | seconds (median) | rounds (seconds) |",
+        "|---|---:|---|",
+        _nothing_new_row("old: full `dbt build`", results.nothing_new, "old"),
+        _nothing_new_row(
+            "new: status models only, then `dbt source freshness`", results.nothing_new, "new"
+        ),
         "",
         "## Ratios (targets in brackets)",
         "",
@@ -153,6 +169,11 @@ def _dbt_row(label: str, result: dict) -> str:
     return f"| {label} | {result['seconds']:.1f} | {nodes} |"
 
 
+def _nothing_new_row(label: str, result: dict, way: str) -> str:
+    rounds = ", ".join(f"{seconds:.1f}" for seconds in result[f"{way}_rounds"])
+    return f"| {label} | {result[f'{way}_seconds']:.1f} | {rounds} |"
+
+
 def _method_notes(results: Results) -> list[str]:
     notes = [
         "- Every method loads the same synthetic frames into its own database on the same "
@@ -160,7 +181,8 @@ def _method_notes(results: Results) -> list[str]:
         "not). rows/s counts telemetry rows (car data and positions).",
         "- `loader_vs_copy`: the loader's rows/s over the faster server-side COPY format's; "
         "`loader_vs_orm`: over the ORM's; `incremental_vs_full`: the incremental build's "
-        "seconds over the full build's.",
+        "seconds over the full build's; `nothing_new_vs_full_build`: the new way's median "
+        "seconds over the old way's.",
         "- The loader and the ceiling run interleaved, session by session: the loader writes a "
         "session (all datasets and the manifest in one transaction, the time counted against "
         "its telemetry rows only), its telemetry rows are exported to files (not timed), and "
@@ -178,6 +200,13 @@ def _method_notes(results: Results) -> list[str]:
         "streams, `staged.lap_car_data` and `staged.lap_position_data`) on random laps.",
         "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`; the "
         "incremental build follows the loading of one more session with the project's loader.",
+        "- A run with nothing new (bench/nothing_new.py), on the same database once everything "
+        "is built: the old way is a full `dbt build` (what every run did), the new way what "
+        "`sync` and `backfill` do now when raw.load_manifest has no new rows since the last full "
+        "build: the models tagged `status` and their tests, then `dbt source freshness`. The two "
+        "alternate, in one process, after an untimed `dbt parse`; each figure is the median. "
+        "Prefect's temporary API (10-25 s a command) is not counted: a long-running server "
+        "(`PREFECT_API_URL`) removes it.",
     ]
     if results.copy_note:
         notes.append(f"- No ceiling: {results.copy_note}.")

@@ -23,6 +23,7 @@ class Plan:
     season: SeasonSpec
     small: int  # sessions of the second, smaller backfill (peak memory comparison)
     csv_sessions: int  # the CSV ceiling runs on the first sessions only (binary on all)
+    nothing_new_rounds: int  # rounds of the old and the new way of a run with nothing new
     psycopg_sessions: int
     to_sql_rows: int
     orm_rows: int
@@ -41,6 +42,7 @@ class Results:
     added: dict = field(default_factory=dict)  # the session loaded before the incremental build
     incremental: dict = field(default_factory=dict)
     telemetry: dict = field(default_factory=dict)  # disk per sample, one-lap query
+    nothing_new: dict = field(default_factory=dict)  # old vs new fixed cost, nothing to load
     copy_note: str | None = None
     load_average: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -86,6 +88,7 @@ def run(plan: Plan) -> Results:
         results.added = _backfill(spec, urls["loader"], spec.sessions, spec.sessions + 1)
         results.incremental = run_worker("dbt", dbt)
         results.telemetry = run_worker("telemetry", {"url": urls["loader"]})
+        results.nothing_new = run_worker("nothing_new", {**dbt, "rounds": plan.nothing_new_rounds})
         results.load_average.append(load_average())
         if not server.embedded:
             for name in DATABASES:

@@ -10,7 +10,7 @@ import logging
 import sys
 import warnings
 
-from bench import dbt_build, orm, pandas_to_sql, psycopg_copy, season_load, telemetry
+from bench import dbt_build, nothing_new, orm, pandas_to_sql, psycopg_copy, season_load, telemetry
 from bench.measure import peak_rss_mib
 
 TASKS = {
@@ -20,6 +20,7 @@ TASKS = {
     "orm": orm.run,
     "dbt": dbt_build.run,
     "telemetry": telemetry.run,
+    "nothing_new": nothing_new.run,
 }
 
 

@@ -87,6 +87,10 @@ def run_sync(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of) if args.as_of else None
     _check_database()
     check_sync_schedule(year or (as_of or datetime.now(UTC)).year, args.skip_schedule)
+    if as_of is not None:
+        from flows.transform.clock import check_as_of
+
+        check_as_of(database_url(), as_of)  # before anything is written (and before Prefect)
     from flows.outcome import summary_of
     from flows.sync import sync
 

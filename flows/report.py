@@ -61,6 +61,7 @@ class RunSummary:
     outcomes: list[SessionOutcome]
     staged_built: bool = False
     network: NetworkStats = field(default_factory=NetworkStats)
+    stale_sources: list[str] = field(default_factory=list)  # dbt source freshness warnings
 
     @property
     def counts(self) -> Counter:
@@ -105,6 +106,7 @@ class RunSummary:
             "datasets": {name: dict(counter) for name, counter in self.dataset_counts().items()},
             "failures": {o.ref.session_id: o.detail for o in self.failed},
             "network": self.network.as_dict(),
+            "stale_sources": self.stale_sources,
         }
 
     def print(self, console: Console | None = None, as_json: bool = False) -> None:
@@ -122,6 +124,8 @@ class RunSummary:
             console.print(f"[red]failed[/red] {outcome.ref.label}: {outcome.detail}")
         if self.network.calls:
             console.print(self.network.table())
+        for line in self.stale_sources:
+            console.print(f"[yellow]stale source[/yellow] {line}")
         console.print(self.line())
 
     def _sessions_table(self) -> Table:

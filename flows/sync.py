@@ -21,6 +21,8 @@ from flows.outcome import final_state
 from flows.report import RunSummary
 from flows.tasks import (
     build_staged_tables,
+    check_replay,
+    check_source_freshness,
     ensure_raw_tables,
     load_schedule,
     load_sessions,
@@ -45,14 +47,18 @@ def sync(
     2. Load every session that has ended and is not complete yet: results still missing
        (F1 publishes 30-120 min after a session, Jolpica can lag a day) mean another try on
        the next run; each new load supersedes the earlier partial one in staged.
-    3. `dbt build`, with statuses (scheduled, live, awaiting_results, completed) as of ``as_of``.
+    3. `dbt build`, with statuses (scheduled, live, awaiting_results, completed) as of ``as_of``
+       (only the statuses when nothing new was loaded), then `dbt source freshness`.
 
     With ``near_session_hours`` (the race-weekend schedule) the run does nothing, and says
     why, unless a session of the stored schedule starts within that many hours of ``as_of``.
-    The run ends Failed, after its report, when a session failed.
+    The run ends Failed, after its report, when a session failed. An ``as_of`` before what the
+    database has observed is refused before anything is written.
     """
     ensure_logging(get_settings())
     calls_before = NETWORK.snapshot()
+    if as_of is not None:
+        check_replay(as_of)
     now = as_of or datetime.now(UTC)
     year = year or now.year
     if near_session_hours is not None and not near_sessions(year, now, near_session_hours):
@@ -62,7 +68,14 @@ def sync(
     refs = read_schedule(year) if skip_schedule else load_schedule(year)
     outcomes = [] if skip_results else load_sessions(refs, now, title=f"sync {year}")
     build_staged_tables(as_of=now)
-    summary = RunSummary(year, outcomes, staged_built=True, network=NETWORK.since(calls_before))
+    stale = check_source_freshness()
+    summary = RunSummary(
+        year,
+        outcomes,
+        staged_built=True,
+        network=NETWORK.since(calls_before),
+        stale_sources=stale,
+    )
     publish_report(summary, "sync")
     return final_state(summary)
 

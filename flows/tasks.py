@@ -25,7 +25,8 @@ from flows.progress import RunProgress
 from flows.report import NOT_YET_HELD, SKIPPED, UNPUBLISHED_SESSION, SessionOutcome
 from flows.retry import RETRY_DELAYS, is_transient, is_transient_error
 from flows.selection import stops_polling
-from flows.transform.dbt import build_staged
+from flows.transform.clock import check_as_of
+from flows.transform.dbt import build_staged, stale_sources
 
 log = logging.getLogger("flows")
 
@@ -113,8 +114,28 @@ def load_session(
 
 @task(cache_policy=NO_CACHE)
 def build_staged_tables(as_of: datetime | None = None) -> list[str]:
-    """`dbt build`: deduplicated, indexed, tested `staged` tables, statuses as of ``as_of``."""
-    return build_staged(database_url(), as_of=as_of)
+    """`dbt build`: deduplicated, indexed, tested `staged` tables, statuses as of ``as_of``
+    (only the statuses when raw has nothing new since the last full build)."""
+    return build_staged(database_url(), as_of=as_of, changed_only=True)
+
+
+@task(cache_policy=NO_CACHE)
+def check_replay(as_of: datetime) -> None:
+    """Refuse an AS_OF before what the database has observed, before anything is written."""
+    check_as_of(database_url(), as_of)
+
+
+@task(cache_policy=NO_CACHE)
+def check_source_freshness() -> list[str]:
+    """`dbt source freshness`: stale raw sources, each a warning (never a failure)."""
+    try:
+        stale = stale_sources(database_url())
+    except Exception as exc:  # freshness informs; it must not fail the run
+        log.warning("source freshness could not be checked: %s", exc)
+        return []
+    for line in stale:
+        log.warning("stale source %s", line)
+    return stale
 
 
 def load_sessions(

@@ -1,8 +1,6 @@
-{{ config(severity='warn') }}
-
-{#- Warns for every session or event whose current status in its history is not its status:
-    the build's as_of was before the entity's last observation (an earlier day replayed after a
-    later one), which the append-only history does not record. -#}
+{#- Fails for every session or event whose current status in its history is not its status.
+    Builds never move statuses back (models/history/status_clock.sql), so after any sequence of
+    builds, forwards or backwards in as_of, the two agree. -#}
 
 with
 

@@ -18,12 +18,12 @@ from tests.integration.conftest import query
 
 pytestmark = pytest.mark.integration
 
-RATIOS = ("loader_vs_copy", "loader_vs_orm", "incremental_vs_full")
+RATIOS = ("loader_vs_copy", "loader_vs_orm", "incremental_vs_full", "nothing_new_vs_full_build")
 TELEMETRY = ("bytes_per_sample", "lap_query_ms")
 TINY = [
     *("--scale", "2", "--small", "1", "--drivers", "2", "--minutes", "2"),
     *("--csv-sessions", "1", "--psycopg-sessions", "1", "--to-sql-rows", "200"),
-    *("--orm-rows", "100"),
+    *("--orm-rows", "100", "--nothing-new-rounds", "1"),
 ]
 
 
@@ -59,6 +59,9 @@ def test_bench_runs_every_measurement_and_reports_the_ratios(pg_server, tmp_path
     memory = report.split("## Peak memory")[1].split("##")[0]
     assert re.findall(r"^\| (\d+) \| ([\d,]+) \|", memory, re.M) == [("1", "1,440"), ("2", "2,880")]
     assert "full, 2 sessions" in report and "incremental, after one more session" in report
+    nothing_new = report.split("## A run with nothing new")[1].split("##")[0]
+    assert re.search(r"^\| old: full `dbt build` \| [\d.]+ \| [\d.]+ \|$", nothing_new, re.M)
+    assert re.search(r"^\| new: status models only.* \| [\d.]+ \| [\d.]+ \|$", nothing_new, re.M)
     for line in last:
         assert f"`{line}`" in report
     # its databases are gone from the server it was given

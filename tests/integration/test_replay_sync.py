@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import adbc_driver_postgresql.dbapi as pg
 import pytest
 
+from flows.config import PROJECT_DIR, get_settings
+from flows.database import connect
 from flows.sync import sync
+from flows.transform.clock import ReplayError
+from flows.transform.dbt import run_dbt
 from tests.integration.conftest import query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
@@ -77,3 +85,114 @@ def test_weekend_replay_moves_race_and_event_through_their_statuses(
     rows = scalar(db_url, "select count(*) from staged.event_status_history")
     sync(year=2023, as_of=AFTER, skip_schedule=True)
     assert scalar(db_url, "select count(*) from staged.event_status_history") == rows
+
+
+STATUS_TESTS = ("status_history_is_current", "podiums_are_completed_sessions")
+
+
+def _seen(url: str) -> dict[str, list[tuple]]:
+    """What a user sees of the statuses: sessions, events and podiums."""
+    return {
+        "sessions": query(url, "select session_id, status from staged.sessions order by 1"),
+        "events": query(url, "select event_id, status from staged.events order by 1"),
+        "podiums": query(url, "select * from staged.podiums order by 1"),
+    }
+
+
+@pytest.fixture
+def fresh_database(pg_server, monkeypatch):
+    """Makes another fresh database the active one (DATABASE_URL), as a live sync would find."""
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f'create database "{name}"')
+        url = pg_server.get_uri(database=name)
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        return url
+
+    return make
+
+
+def test_forward_replays_see_what_live_syncs_at_those_moments_see(
+    db_url, offline_fastf1, prefect_backend, fresh_database
+):
+    replayed = {}
+    for moment in (DURING, AFTER):
+        sync(year=2023, as_of=moment)
+        replayed[moment] = _seen(db_url)
+    history = query(
+        db_url,
+        "select status, valid_from from staged.session_status_history "
+        "where session_id = $1 order by valid_from",
+        RACE,
+    )
+    assert history == [("live", DURING), ("completed", AFTER)]
+
+    # a live sync at each moment: the same database, as it was then (the runs before it)
+    for moment in (DURING, AFTER):
+        live = fresh_database()
+        sync(year=2023, as_of=moment)
+        assert _seen(live) == replayed[moment]
+    assert replayed[AFTER]["podiums"] == [(RACE, EVENT, 2023, "R", "VER", "PER", "ALO")]
+
+
+def _raw_rows(url: str) -> dict[str, int]:
+    return {
+        table: scalar(url, f"select count(*) from raw.{table}")
+        for table in ("load_manifest", "events", "sessions", "results")
+    }
+
+
+def test_a_replay_before_what_the_database_observed_is_refused(
+    db_url, offline_fastf1, prefect_backend
+):
+    sync(year=2023, as_of=AFTER)
+    raw, seen = _raw_rows(db_url), _seen(db_url)
+    histories = query(db_url, "select * from staged.session_status_history order by 1, 3")
+
+    # from the command line: one line, exit 1, before Prefect starts
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "sync",
+            "--year",
+            "2023",
+            "--as-of",
+            "2023-03-01T12:00Z",
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 1
+    assert cli.stderr.strip().splitlines() == [
+        "error: AS_OF 2023-03-01T12:00:00Z is before what this database has already observed "
+        "(2023-03-06T12:00:00Z): use a fresh database to replay the past"
+    ]
+    # as a flow (a deployment's parameters): refused before anything is written
+    with pytest.raises(ReplayError, match="use a fresh database"):
+        sync(year=2023, as_of=BEFORE)
+    with pytest.raises(ReplayError, match="in the future"):
+        sync(year=2023, as_of=datetime.now(UTC) + timedelta(days=1))
+    assert _raw_rows(db_url) == raw
+    assert _seen(db_url) == seen
+    assert query(db_url, "select * from staged.session_status_history order by 1, 3") == histories
+
+    # forward again, four weeks later, nothing new: statuses move, the sources are stale
+    with connect(db_url) as conn:  # as if the loads were four weeks old
+        conn.cursor().execute(
+            "update raw.load_manifest set finished_at = finished_at - interval '28 days'"
+        )
+        conn.commit()
+    later = AFTER + timedelta(days=28)
+    summary = sync(year=2023, as_of=later, skip_schedule=True, skip_results=True)
+    assert "raw.load_manifest" in [line.split(":")[0] for line in summary.stale_sources]
+    assert scalar(db_url, "select count(*) from staged.full_builds") == 1  # statuses only
+    statuses = dict(query(db_url, "select event_id, status from staged.events"))
+    assert statuses["2023-saudi-arabian-grand-prix"] == "awaiting_results"  # raced 19 March
+    run_dbt(db_url, "test", "--select", *STATUS_TESTS)  # error severity: raises on a row

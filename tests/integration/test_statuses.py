@@ -9,13 +9,14 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from flows.config import DBT_PROJECT_DIR
 from flows.database import connect
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import write_schedule, write_session
 from flows.synthetic import synthetic_frames
-from flows.transform.dbt import DbtError, run_dbt
+from flows.transform.dbt import DbtError, build_staged, run_dbt, stale_sources
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
 
@@ -318,3 +319,150 @@ def test_as_of_without_a_zone_is_refused(db_url):
     _schedule(db_url, wide_schedule(SEASON, EVENTS[:1]))
     with pytest.raises(DbtError, match="as_of must be an ISO-8601 timestamp with a zone"):
         run_dbt(db_url, "build", "--vars", json.dumps({"as_of": "2024-03-03 15:00"}))
+
+
+# --- Builds in any order: statuses only move forward, and agree with history and podiums ---
+
+STATUS_TESTS = ("status_history_is_current", "podiums_are_completed_sessions")
+
+
+def _snapshot(url: str) -> dict[str, list[tuple]]:
+    """Statuses, histories and podiums, as rows."""
+    return {
+        table: query(url, f"select * from staged.{table} order by 1, 2")
+        for table in (
+            "session_status_history",
+            "event_status_history",
+            "podiums",
+        )
+    } | {
+        table: query(url, f"select {key}, status, status_as_of from staged.{table} order by 1")
+        for table, key in (("sessions", "session_id"), ("events", "event_id"))
+    }
+
+
+def test_builds_in_any_order_never_move_statuses_back(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    before, during, after = (
+        _at("2024-02-28T12:00:00+00:00"),
+        _at("2024-03-03T16:00:00+00:00"),
+        _at("2024-03-04T12:00:00+00:00"),
+    )
+    race = refs[f"{BAHRAIN}-r"]
+    _build(db_url, before)
+    _load(db_url, race, _frames(8))
+    _build(db_url, after)
+    seen = _snapshot(db_url)
+    assert _statuses(db_url, "sessions", "session_id", race.session_id) == {
+        race.session_id: "completed"
+    }
+    assert [p[0] for p in seen["podiums"]] == [race.session_id]
+
+    _build(db_url, during)  # backwards, by hand (make dbt): nothing moves
+    assert _snapshot(db_url) == seen
+    clock = query(
+        db_url,
+        "select requested_as_of, status_as_of from staged.status_clock order by _recorded_at",
+    )
+    assert clock[-1] == (during, after)
+
+    later = _at("2024-03-17T16:30:00+00:00")  # Saudi Arabia's race is live
+    _build(db_url, later)
+    assert _statuses(db_url, "events", "event_id", SAUDI) == {SAUDI: "live"}
+    assert [row[0] for row in _history(db_url, "session", race.session_id)] == [
+        "scheduled",
+        "completed",
+    ]
+    run_dbt(db_url, "test", "--select", *STATUS_TESTS)  # error severity: raises on a row
+
+    # the same tests fail on a status that disagrees with its history and podium
+    with connect(db_url) as conn:
+        conn.cursor().execute(
+            "update staged.sessions set status = 'scheduled' where session_id = $1",
+            parameters=(race.session_id,),
+        )
+        conn.commit()
+    with pytest.raises(DbtError) as failure:
+        run_dbt(db_url, "test", "--select", *STATUS_TESTS)
+    assert all(f"{name}: fail" in str(failure.value) for name in STATUS_TESTS)
+
+
+def _oids(url: str) -> dict[str, int]:
+    """The tables of staged by their PostgreSQL oid: a rebuilt table gets a new one."""
+    return dict(
+        query(
+            url,
+            "select c.relname::text, c.oid::bigint from pg_class c join pg_namespace n "
+            "on n.oid = c.relnamespace where n.nspname = 'staged' and c.relkind = 'r'",
+        )
+    )
+
+
+def _checksums(url: str, tables: list[str]) -> dict[str, str]:
+    return {
+        table: scalar(
+            url, f"select md5(string_agg(t::text, '|' order by t::text)) from staged.{table} t"
+        )
+        for table in tables
+    }
+
+
+def test_a_build_with_nothing_new_builds_only_the_statuses(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    race, qualifying = refs[f"{BAHRAIN}-r"], refs[f"{BAHRAIN}-q"]
+    _load(db_url, qualifying, _frames(9))
+    build_staged(db_url, as_of=_at("2024-03-03T14:00:00+00:00"), changed_only=True)  # first: full
+    heavy = ["results", "laps", "weather", "car_data", "position_data", "session_datasets"]
+    oids, sums = _oids(db_url), _checksums(db_url, heavy)
+    assert _statuses(db_url, "sessions", "session_id", race.session_id) == {
+        race.session_id: "scheduled"
+    }
+
+    # nothing new: an hour later the race is live, and only the statuses were built
+    build_staged(db_url, as_of=_at("2024-03-03T15:30:00+00:00"), changed_only=True)
+    assert _statuses(db_url, "sessions", "session_id", race.session_id) == {race.session_id: "live"}
+    live = _at("2024-03-03T15:30:00+00:00")
+    assert _history(db_url, "session", race.session_id)[-1] == ("live", live, None)
+    after = _oids(db_url)
+    assert {t: after[t] for t in heavy} == {t: oids[t] for t in heavy}  # not rebuilt
+    assert after["sessions"] != oids["sessions"] and after["podiums"] != oids["podiums"]
+    assert _checksums(db_url, heavy) == sums
+    assert scalar(db_url, "select count(*) from staged.full_builds") == 1
+
+    # a new load: everything is built again
+    final = _load(db_url, race, _frames(10))
+    build_staged(db_url, as_of=_at("2024-03-03T18:00:00+00:00"), changed_only=True)
+    assert _statuses(db_url, "sessions", "session_id", race.session_id) == {
+        race.session_id: "completed"
+    }
+    assert _result_count(db_url, race.session_id) == final.frames["results"].height
+    assert scalar(db_url, "select count(*) from staged.full_builds") == 2
+    assert _oids(db_url)["laps"] != after["laps"]
+
+
+def test_every_model_that_reads_raw_is_a_parent_of_full_builds(db_url):
+    _schedule(db_url, wide_schedule(SEASON, EVENTS[:1]))
+    run_dbt(db_url, "parse")
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    models = {n: node for n, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    status = {n for n, node in models.items() if "status" in node["tags"]}
+    parents = set(models["model.f1.full_builds"]["depends_on"]["nodes"])
+    assert status >= {"model.f1.sessions", "model.f1.events", "model.f1.status_clock"}
+    assert parents == set(models) - status - {"model.f1.full_builds"}
+
+
+def test_stale_sources_are_reported(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    _load(db_url, refs[f"{BAHRAIN}-r"], _frames(11, weather=None))
+    assert stale_sources(db_url) == []  # loaded just now
+    with connect(db_url) as conn:  # age the load: four weeks ago
+        conn.cursor().execute(
+            "update raw.load_manifest set finished_at = finished_at - interval '28 days'"
+        )
+        conn.commit()
+    stale = stale_sources(db_url)
+    names = sorted(line.split(":")[0] for line in stale)
+    loaded = sorted(f"raw.{name}" for name in _frames(11) if name != "weather")
+    assert names == sorted([*loaded, "raw.load_manifest"])
+    assert all("last loaded 28.0 days ago" in line for line in stale), stale
+    assert all("stale after 21 days" in line for line in stale), stale

@@ -63,7 +63,7 @@ events as (
         final_sessions.session_id as final_session_id,
         coalesce(final_sessions.has_complete_results, false) as has_complete_results,
         final_sessions.status as final_session_status,
-        {{ as_of() }} as status_as_of
+        {{ status_as_of() }} as status_as_of
     from latest_events
     inner join latest_schedules
         on latest_events.season = latest_schedules.season

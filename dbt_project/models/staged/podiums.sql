@@ -10,7 +10,8 @@
 with
 
 classified_sessions as (
-    -- sessions with a classification whose results are final
+    -- sessions with a classification, completed as of the build's status_as_of (results final):
+    -- the podiums agree with the statuses
     select
         session_id,
         event_id,
@@ -19,7 +20,7 @@ classified_sessions as (
         starts_at
     from {{ ref('sessions') }}
     where session_type in ('R', 'S', 'Q', 'SQ', 'SS')
-        and has_complete_results
+        and status = 'completed'
 ),
 
 top_three as (

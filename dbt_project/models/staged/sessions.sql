@@ -48,7 +48,7 @@ sessions as (
         latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
         coalesce(latest_attempts.complete, false) as has_complete_results,
         unpublished_loads.load_id is not null as is_unpublished,
-        {{ as_of() }} as status_as_of
+        {{ status_as_of() }} as status_as_of
     from latest_sessions
     inner join latest_schedules
         on latest_sessions.season = latest_schedules.season
