@@ -13,7 +13,7 @@ import sys
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.backfill import backfill
 from flows.config import PROJECT_DIR, get_settings
@@ -110,7 +110,8 @@ def test_a_backfill_completes_through_rate_limits_and_server_errors(
         rate_limit={"calls": 12, "window": 5, "retry_after": 2}, error_every=40, error_status=503
     )
 
-    summary = backfill(year=2023, events=["Azerbaijan"], sessions=["Q", "SS", "S"])
+    state = backfill(year=2023, events=["Azerbaijan"], sessions=["Q", "SS", "S"], return_state=True)
+    summary = state.result()
 
     injected = {r["injected"] for r in standin.requests()}
     assert {"rate_limit", "error"} <= injected, "the test injected nothing"
@@ -123,11 +124,16 @@ def test_a_backfill_completes_through_rate_limits_and_server_errors(
     assert summary.as_dict()["network"]["calls"] == dict(standin.calls_per_host())
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["backfill-2023-network"]))
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+            )
         )
-    assert artifacts and "| livetiming.formula1.com |" in artifacts[0].data
+    # keys are per run: backfill-2023-<run name>-<run id>-network
+    network = [a for a in artifacts if a.key and a.key.endswith("-network")]
+    assert len(network) == 1 and network[0].key.startswith("backfill-2023-")
+    assert "| livetiming.formula1.com |" in network[0].data
     assert all(
-        f"| {error} | {n} |" in artifacts[0].data for error, n in summary.network.errors.items()
+        f"| {error} | {n} |" in network[0].data for error, n in summary.network.errors.items()
     )
     for session_id in (
         "2023-azerbaijan-grand-prix-q",
