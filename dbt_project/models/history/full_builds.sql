@@ -15,6 +15,8 @@
 -- depends_on: {{ ref('track_status') }}
 -- depends_on: {{ ref('race_control_messages') }}
 -- depends_on: {{ ref('session_datasets') }}
+-- depends_on: {{ ref('lap_car_data') }}
+-- depends_on: {{ ref('lap_position_data') }}
 
 {#- read when running only: what parsing reads, a changed value would make dbt parse again #}
 {%- set load_manifest_rows = (env_var('F1_LOAD_MANIFEST_ROWS', '') if execute else '') or none %}
