@@ -201,10 +201,13 @@ def _method_notes(results: Results) -> list[str]:
         "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`; the "
         "incremental build follows the loading of one more session with the project's loader.",
         "- A run with nothing new (bench/nothing_new.py), on the same database once everything "
-        "is built: the old way is a full `dbt build` (what every run did), the new way what "
+        "is built: the old way is a full `dbt build` with the run's moment as `--vars as_of` "
+        "(what every run did: a new value each run, so dbt parsed the whole project again), the "
+        "new way what "
         "`sync` and `backfill` do now when raw.load_manifest has no new rows since the last full "
         "build: the models tagged `status` and their tests, then `dbt source freshness`. The two "
-        "alternate, in one process, after an untimed `dbt parse`; each figure is the median. "
+        "alternate, in one process, each in a dbt target of its own after an untimed `dbt parse`; "
+        "each figure is the median. "
         "Prefect's temporary API (10-25 s a command) is not counted: a long-running server "
         "(`PREFECT_API_URL`) removes it.",
     ]
