@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
 STANDIN := .tools/standin
-RUN := $(VENV)/bin/python -m flows.cli
+RUN := $(VENV)/bin/python -m flows.operator.cli
 
 # Prefect runs without a server (ephemeral API) unless PREFECT_API_URL is set.
 export PREFECT_HOME ?= $(CURDIR)/.data/prefect
@@ -69,7 +69,7 @@ server: install ## Start a local Prefect server (UI and API on http://127.0.0.1:
 deploy: install ## Register the deployments of prefect.yaml, the alert (ALERT_WEBHOOK_URL); print the next runs
 	$(VENV)/bin/prefect work-pool create "$(POOL)" --type process --overwrite >/dev/null
 	$(VENV)/bin/prefect --no-prompt deploy --all
-	@$(VENV)/bin/python -m flows.deploy
+	@$(VENV)/bin/python -m flows.operator.deploy
 
 worker: install ## Start a worker that runs the deployments' flow runs
 	$(VENV)/bin/prefect worker start --pool "$(POOL)"

@@ -10,7 +10,7 @@ import polars as pl
 
 from flows.load.ingest import with_lineage
 from flows.load.raw_tables import PARTITIONED
-from flows.synthetic import SyntheticSeason
+from tests.synthetic import SyntheticSeason
 
 
 def telemetry_loads(

@@ -7,7 +7,7 @@ import platform
 from importlib.metadata import version
 from pathlib import Path
 
-from flows.database import connect
+from flows.load.connection import connect
 
 PACKAGES = (
     "polars",

@@ -15,7 +15,7 @@ from bench.frames import head_rows, telemetry_loads
 from bench.measure import Stopwatch
 from bench.season import SeasonSpec
 from bench.server_copy import table_columns
-from flows.database import connect
+from flows.load.connection import connect
 from flows.load.raw_tables import attach_partition_sql, partition_table_sql
 
 ROWS = 20_000

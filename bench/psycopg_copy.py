@@ -13,7 +13,7 @@ from bench.frames import telemetry_loads
 from bench.measure import Stopwatch
 from bench.season import SeasonSpec
 from bench.server_copy import table_columns
-from flows.database import connect
+from flows.load.connection import connect
 from flows.load.raw_tables import (
     PARTITIONED,
     SCHEMA,

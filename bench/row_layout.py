@@ -7,8 +7,8 @@ can write. Throughput is compared in samples per second.
 
 from __future__ import annotations
 
-from flows.database import connect
 from flows.datasets import BY_NAME, LINEAGE
+from flows.load.connection import connect
 from flows.load.raw_tables import PARTITIONED, create_table_sql
 
 

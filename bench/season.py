@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from flows.load.raw_tables import PARTITIONED
-from flows.synthetic import SyntheticSeason, synthetic_season
+from tests.synthetic import SyntheticSeason, synthetic_season
 
 YEAR = 2030
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from bench import server_copy
 from bench.measure import Stopwatch
 from bench.season import SeasonSpec, telemetry_rows
-from flows.database import connect
 from flows.extract.session import SessionExtract
+from flows.load.connection import connect
 from flows.load.session_load import write_session
 
 

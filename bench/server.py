@@ -13,10 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import adbc_driver_postgresql.dbapi as pg
 
-from flows.database import connect
+from flows.load.connection import connect
 from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import write_schedule
-from flows.synthetic import SyntheticSeason
+from tests.synthetic import SyntheticSeason
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import random
 import statistics
 import time
 
-from flows.database import connect
+from flows.load.connection import connect
 from flows.load.raw_tables import PARTITIONED
 
 LAP_QUERIES = 21

@@ -10,15 +10,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.artifacts import publish_report
 from flows.config import get_settings
-from flows.database import connect, database_url
+from flows.extract.network import NETWORK
 from flows.extract.schedule import SessionRef
+from flows.load.connection import connect, database_url
 from flows.load.manifest import FAILED, complete_sessions, loads_since
-from flows.logs import ensure_logging
-from flows.network import NETWORK
+from flows.operator.artifacts import publish_report
+from flows.operator.logs import ensure_logging
+from flows.operator.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
 from flows.outcome import final_state
-from flows.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
 from flows.selection import select_sessions
 from flows.tasks import build_staged_tables, load_schedule, load_sessions
 

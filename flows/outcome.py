@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect.states import Completed, Failed, State
 
-from flows.report import RunSummary
+from flows.operator.report import RunSummary
 
 
 class SessionsFailed(Exception):

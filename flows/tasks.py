@@ -12,17 +12,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from flows.config import get_settings
-from flows.database import advisory_lock, connect, database_url
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import SessionExtract, extract_session
+from flows.load.connection import connect, database_url
+from flows.load.locks import advisory_lock
 from flows.load.manifest import FAILED, has_attempts, is_complete, is_unpublished
 from flows.load.raw_tables import ddl_statements
 from flows.load.schedule_store import schedule_changed, stored_schedule
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
-from flows.logs import log_context
-from flows.progress import RunProgress
-from flows.report import NOT_YET_HELD, SKIPPED, UNPUBLISHED_SESSION, SessionOutcome
+from flows.operator.logs import log_context
+from flows.operator.progress import RunProgress
+from flows.operator.report import NOT_YET_HELD, SKIPPED, UNPUBLISHED_SESSION, SessionOutcome
 from flows.retry import RETRY_DELAYS, is_transient, is_transient_error
 from flows.selection import stops_polling
 from flows.transform.clock import check_as_of

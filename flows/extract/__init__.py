@@ -1,1 +1,1 @@
-"""Extract: FastF1 -> Polars frames. No database here."""
+"""Extract: FastF1 -> Polars frames. PostgreSQL only through flows.load (the shared rate budget)."""

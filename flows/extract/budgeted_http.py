@@ -5,7 +5,7 @@ cache hits never reach it. It wraps the adapter that was there (FastF1's live-ti
 sign-in adapter, or requests' own) and adds: a slot from the rate budget before each attempt;
 429 answers waited out (``Retry-After``) and 5xx answers and dropped connections retried with
 a back-off, at most ``ATTEMPTS`` times, each attempt taking a slot; every call, retry, upstream
-error and wait counted in flows.network.
+error and wait counted in flows.extract.network.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import requests
 from requests.adapters import BaseAdapter
 
 from flows.config import Settings
-from flows.database import database_url, hide_secret
 from flows.extract.fastf1_http import mount_on_fastf1
-from flows.network import NETWORK, NetworkCounter
-from flows.rate_budget import ALL, JOLPICA, BudgetUnavailableError, RateBudget, buckets_for
+from flows.extract.network import NETWORK, NetworkCounter
+from flows.load.connection import database_url
+from flows.load.rate_budget import ALL, JOLPICA, BudgetUnavailableError, RateBudget, buckets_for
+from flows.secrets import hide_secret
 
 log = logging.getLogger(__name__)
 

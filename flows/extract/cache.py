@@ -12,10 +12,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import fastf1
-from fastf1 import _api as live_timing
 
 from flows.config import Settings
 from flows.extract.budgeted_http import install_budget
+from flows.extract.fastf1_http import (
+    cache_dir,
+    cached_session,
+    fetch_stream_page,
+    live_timing_hosts,
+)
 
 _configured: tuple | None = None
 _lock = threading.Lock()
@@ -51,7 +56,7 @@ def _budget_settings(settings: Settings) -> tuple:
 
 def is_offline() -> bool:
     """Whether FastF1 answers only from its HTTP cache (a miss is a 504, not a fault)."""
-    cached = fastf1.Cache._requests_session_cached
+    cached = cached_session()
     return cached is not None and bool(cached.settings.only_if_cached)
 
 
@@ -59,13 +64,13 @@ def has_stream(api_path: str, stream: str) -> bool:
     """Whether F1 published this stream of the session (``stream`` as in FastF1's page names,
     e.g. "session_status"), asked the way FastF1 asks: live timing, then its mirror. An absent
     stream costs those two calls; a present one is then in the HTTP cache for the load."""
-    return live_timing.fetch_page(api_path, stream) is not None
+    return fetch_stream_page(api_path, stream) is not None
 
 
 def is_session_response(url: str, api_path: str, season: int, round_number: int) -> bool:
     """A cached answer about this session only: its live-timing streams (either host) or
     Jolpica's answers for its event (results, qualifying, sprint, laps)."""
-    hosts = (live_timing.base_url, live_timing.base_url_mirror)
+    hosts = live_timing_hosts()
     return any(url.startswith(host + api_path) for host in hosts) or (
         "jolpi.ca/" in url and f"/{season}/{round_number}/" in url
     )
@@ -79,11 +84,11 @@ def forget_session(api_path: str, cache_keys: Iterable[str] = ()) -> None:
     12 hours: a session loaded before F1 or Jolpica finished publishing it would otherwise stay
     partial. Never used offline: nothing new can arrive, and the cache is all there is.
     """
-    cache_dir = fastf1.Cache._CACHE_DIR
-    folder = Path(cache_dir or "") / api_path.removeprefix("/static/")
-    if cache_dir and folder.is_dir():
+    folder_root = cache_dir()
+    folder = Path(folder_root or "") / api_path.removeprefix("/static/")
+    if folder_root and folder.is_dir():
         shutil.rmtree(folder, ignore_errors=True)
-    cached = fastf1.Cache._requests_session_cached
+    cached = cached_session()
     keys = list(dict.fromkeys(cache_keys))
     if cached is not None and keys:
         cached.cache.delete(*keys)

@@ -1,4 +1,4 @@
-"""The one place that reaches into FastF1's HTTP internals: its sessions and live-timing sign-in.
+"""The one place that reaches into FastF1's internals: its HTTP sessions, cache folder and sign-in.
 
 FastF1 3.9 has no public hook for either. It keeps two requests sessions on ``fastf1.Cache``
 (``_requests_session_cached``, made by ``Cache.configure``, and ``_requests_session``), each
@@ -13,6 +13,7 @@ import logging
 
 import fastf1
 import requests
+from fastf1 import _api as live_timing
 from fastf1.exceptions import F1AuthError
 from fastf1.internals.f1account import LIVETIMING_URL, LivetimingAuthAdapter
 from fastf1.internals.f1account.login import login
@@ -22,10 +23,30 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 log = logging.getLogger(__name__)
 
 
+def cached_session():
+    """FastF1's requests-cache session, or None before ``Cache.enable_cache`` has run."""
+    return fastf1.Cache._requests_session_cached
+
+
+def cache_dir() -> str | None:
+    """The folder of FastF1's cache (parsed data and HTTP answers), or None when not enabled."""
+    return fastf1.Cache._CACHE_DIR  # get_cache_info() would also walk the folder for its size
+
+
+def fetch_stream_page(api_path: str, stream: str):
+    """One live-timing page of a session, asked the way FastF1 asks (live timing, then its
+    mirror); None when neither host has it."""
+    return live_timing.fetch_page(api_path, stream)
+
+
+def live_timing_hosts() -> tuple[str, str]:
+    """The live-timing host and FastF1's mirror of it."""
+    return live_timing.base_url, live_timing.base_url_mirror
+
+
 def fastf1_sessions() -> list[requests.Session]:
     """FastF1's HTTP sessions (the cached one exists once ``Cache.configure`` has run)."""
-    cached = fastf1.Cache._requests_session_cached
-    return [s for s in (cached, fastf1.Cache._requests_session) if s is not None]
+    return [s for s in (cached_session(), fastf1.Cache._requests_session) if s is not None]
 
 
 def livetiming_adapter(account: tuple[str, str] | None) -> BaseAdapter:

@@ -1,1 +1,4 @@
-"""Load: Polars frames -> append-only raw tables in PostgreSQL. No FastF1 here."""
+"""Load: everything about PostgreSQL (connections, locks, the embedded server, DDL, manifest, COPY).
+
+Polars frames -> append-only raw tables. No FastF1 here.
+"""

@@ -1,7 +1,7 @@
 """`python -m flows.transform ARGS`: any dbt command on the project, with its database.
 
 `make dbt ARGS="debug"` runs this: dbt's own command line, with the connection that
-dbt_project/profiles.yml reads (flows.database.dbt_env: the password as a dbt secret).
+dbt_project/profiles.yml reads (flows.load.connection.dbt_env: the password as a dbt secret).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 from flows.config import DBT_PROJECT_DIR
-from flows.database import database_url, dbt_env, redact
+from flows.load.connection import database_url
+from flows.secrets import redact
+from flows.transform.profile import dbt_env
 
 
 def main(argv: list[str]) -> int:

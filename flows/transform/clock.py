@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows.database import connect
+from flows.load.connection import connect
 
 # The status time of every build is in these (dbt_project/models/history/status_clock.sql,
 # staged/sessions.sql, staged/events.sql).

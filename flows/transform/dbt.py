@@ -15,7 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.config import DBT_PROJECT_DIR
-from flows.database import advisory_lock, connect, dbt_env
+from flows.load.connection import connect
+from flows.load.locks import advisory_lock
+from flows.transform.profile import dbt_env
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,10 @@ import polars as pl
 import pytest
 from fastf1.core import Telemetry
 
-from flows.cli import main
-from flows.database import connect
 from flows.datasets import BY_NAME, LINEAGE
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
+from flows.load.connection import connect
 from flows.load.ingest import ingest, with_lineage
 from flows.load.manifest import LOADED, ManifestEntry, manifest_frame
 from flows.load.raw_tables import (
@@ -28,10 +27,11 @@ from flows.load.raw_tables import (
     quote_ident,
 )
 from flows.load.session_load import write_schedule, write_session
-from flows.synthetic import synthetic_frames
+from flows.operator.cli import main
 from flows.transform.dbt import build_staged
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
+from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from flows.config import PROJECT_DIR
-from flows.database import connect
+from flows.load.connection import connect
 from flows.tasks import ensure_raw_tables
 from tests.integration.conftest import scalar
 

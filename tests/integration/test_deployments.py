@@ -352,9 +352,9 @@ def webhook_receiver():
 
 
 def test_a_failed_sync_run_posts_to_the_alert_webhook(prefect_env, webhook_receiver):
-    # Protections: `make deploy` (flows.deploy) creates the Webhook block and the automation
-    # when ALERT_WEBHOOK_URL is set, and never prints the URL; a sync/twice-daily run that
-    # ends Failed makes Prefect's own automation services POST to it.
+    # Protections: `make deploy` (flows.operator.deploy) creates the Webhook block and the
+    # automation when ALERT_WEBHOOK_URL is set, and never prints the URL; a sync/twice-daily
+    # run that ends Failed makes Prefect's own automation services POST to it.
     port, received = webhook_receiver
     token = uuid.uuid4().hex
     url = f"http://127.0.0.1:{port}/hook?token={token}"
@@ -379,7 +379,11 @@ def test_a_failed_sync_run_posts_to_the_alert_webhook(prefect_env, webhook_recei
 
     # deploying again replaces the automation instead of adding one
     subprocess.run(
-        [sys.executable, "-m", "flows.deploy"], cwd=PROJECT_DIR, env=env, check=True, timeout=300
+        [sys.executable, "-m", "flows.operator.deploy"],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        timeout=300,
     )
     assert len(_api(env, "POST", "/automations/filter")) == 1
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from flows.config import DBT_PROJECT_DIR, PROJECT_DIR
-from flows.database import connect
+from flows.load.connection import connect
 from flows.tasks import ensure_raw_tables
 from flows.transform.dbt import build_staged, run_dbt
 
@@ -102,7 +102,7 @@ def test_served_docs_site_lists_the_staged_models_in_a_browser(db_url, tmp_path)
     assert chromium, "Chromium is missing: `make browser` (or .ci/run) installs it"
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "docs", "--serve", "--port", str(port)],
+        [sys.executable, "-m", "flows.operator.cli", "docs", "--serve", "--port", str(port)],
         cwd=PROJECT_DIR,
         env={**os.environ, "DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL,

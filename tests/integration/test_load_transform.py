@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from flows.database import connect
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
+from flows.load.connection import connect
 from flows.load.manifest import complete_sessions
 from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import write_schedule, write_session
-from flows.synthetic import synthetic_frames
 from flows.transform.dbt import build_staged
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
+from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 

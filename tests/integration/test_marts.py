@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from flows.config import get_settings
-from flows.database import connect
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import extract_session
+from flows.load.connection import connect
 from flows.load.session_load import write_schedule, write_session
 from flows.tasks import ensure_raw_tables
 from flows.transform.dbt import build_staged

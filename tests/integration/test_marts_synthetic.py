@@ -13,15 +13,16 @@ from statistics import mean
 import polars as pl
 import pytest
 
-from flows.database import connect, dbt_env
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
+from flows.load.connection import connect
 from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import write_schedule, write_session
-from flows.synthetic import synthetic_frames
 from flows.transform.dbt import build_staged, run_dbt
+from flows.transform.profile import dbt_env
 from tests.integration.conftest import query
 from tests.integration.marts_support import module_database, project_copy
+from tests.synthetic import synthetic_frames
 from tests.unit.builders import CONVENTIONAL, Event, fastf1_schedule, weekend
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,16 @@ from tests.standin.plugin import LIVETIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.online]
 
-COMMAND = [sys.executable, "-m", "flows.cli", "backfill", "--year", "2019", "--events", "Italian"]
+COMMAND = [
+    sys.executable,
+    "-m",
+    "flows.operator.cli",
+    "backfill",
+    "--year",
+    "2019",
+    "--events",
+    "Italian",
+]
 COMMAND += ["--sessions", "Q"]
 PROMPT = "F1 account email"  # fastf1/internals/f1account/login.py asks this on a terminal
 
@@ -78,7 +87,7 @@ def test_without_an_account_a_terminal_run_never_prompts(
     assert text.count("no F1 account (F1_USERNAME/F1_PASSWORD unset)") == 1
     assert "1 loaded" in text
     assert any(r["host"] == LIVETIMING for r in standin.requests())
-    assert "INFO flows.network: waiting " in text  # the log line
+    assert "INFO flows.extract.network: waiting " in text  # the log line
     assert re.search(r"sessions · 0 rows [\d:]+ waiting \d+ s for F1's rate budget", text)
 
 

@@ -41,8 +41,8 @@ import json, sys
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
 from flows.extract.session import extract_session
-from flows.logs import configure_logging
-from flows.network import NETWORK
+from flows.operator.logs import configure_logging
+from flows.extract.network import NETWORK
 from tests.unit.test_session_extract import recorded_ref
 
 configure_logging(get_settings())

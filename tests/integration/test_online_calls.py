@@ -112,7 +112,7 @@ def _cli_backfill(standin, db_url: str, cache_dir, *args: str, **extra_env: str)
     )
     env.pop("FASTF1_OFFLINE", None)
     done = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "backfill", *args],
+        [sys.executable, "-m", "flows.operator.cli", "backfill", *args],
         cwd=PROJECT_DIR,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -20,7 +20,16 @@ from flows.config import PROJECT_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
-COMMAND = [sys.executable, "-m", "flows.cli", "backfill", "--year", "2019", "--events", "Italian"]
+COMMAND = [
+    sys.executable,
+    "-m",
+    "flows.operator.cli",
+    "backfill",
+    "--year",
+    "2019",
+    "--events",
+    "Italian",
+]
 
 
 def _env(db_url: str, cache, tmp_path, **extra) -> dict:
@@ -105,7 +114,7 @@ def test_report_is_published_as_prefect_artifacts(db_url, offline_fastf1, prefec
 
 # --- the console, as a person sees it -----------------------------------------------------------
 
-SEASON = [sys.executable, "-m", "flows.cli", "backfill", "--year", "2019"]
+SEASON = [sys.executable, "-m", "flows.operator.cli", "backfill", "--year", "2019"]
 LOG_LINE = re.compile(r"\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 REPORT_TITLE = "2019: sessions (rows loaded)"
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from flows.database import connect
 from flows.datasets import BY_NAME, LINEAGE
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load import ingest as ingest_module
+from flows.load.connection import connect
 from flows.load.raw_tables import (
     PARTITIONED,
     create_table_sql,
@@ -21,9 +21,9 @@ from flows.load.raw_tables import (
     partition_lock_key,
 )
 from flows.load.session_load import write_schedule, write_session
-from flows.synthetic import synthetic_frames
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
+from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 

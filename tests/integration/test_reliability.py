@@ -32,20 +32,20 @@ from requests.hooks import dispatch_hook
 
 from flows.backfill import backfill
 from flows.config import DBT_PROJECT_DIR, PROJECT_DIR, get_settings
-from flows.database import connect
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import FastF1RequestError, SessionExtract, extract_session
+from flows.load.connection import connect
 from flows.load.raw_tables import ddl_statements, raw_table_schemas
 from flows.load.session_load import write_schedule, write_session
 from flows.load.telemetry_layout import TELEMETRY
+from flows.operator.report import RunSummary, SessionOutcome
 from flows.outcome import SessionsFailed
-from flows.report import RunSummary, SessionOutcome
-from flows.synthetic import synthetic_frames
 from flows.tasks import load_session
 from flows.transform.dbt import build_staged
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
+from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 
@@ -166,7 +166,7 @@ def cli_env(url: str, cache_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-BACKFILL_MONZA = ("-m", "flows.cli", "backfill", "--year", "2019", "--events", "Italian")
+BACKFILL_MONZA = ("-m", "flows.operator.cli", "backfill", "--year", "2019", "--events", "Italian")
 
 
 # --- fault injection at FastF1's boundaries -----------------------------------------------------
@@ -270,7 +270,7 @@ def no_retry_wait(monkeypatch):
 
 @pytest.fixture
 def cli_logging(monkeypatch):
-    """flows.cli.main configures the root and FastF1 loggers (and a log file) and sets
+    """flows.operator.cli.main configures the root and FastF1 loggers (and a log file) and sets
     Prefect's logging variables; put all of it back afterwards."""
     for name in ("PREFECT_LOGGING_SETTINGS_PATH", "LOG_LEVEL", "LOG_FORMAT"):
         monkeypatch.delenv(name, raising=False)
@@ -315,11 +315,11 @@ def test_backfill_twice_gives_identical_staged_tables(db_url, offline_fastf1, pr
 WRITER = """
 import json, sys
 from datetime import UTC, datetime
-from flows.database import connect
+from flows.load.connection import connect
 from flows.extract.schedule import SessionRef
 from flows.extract.session import SessionExtract
 from flows.load.session_load import write_session
-from flows.synthetic import synthetic_frames
+from tests.synthetic import synthetic_frames
 
 url, fields = sys.argv[1], json.loads(sys.argv[2])
 ref = SessionRef(**{**fields, "starts_at": datetime.fromisoformat(fields["starts_at"])})
@@ -433,9 +433,9 @@ def test_rate_limits_and_network_errors_fail_one_session_and_the_rerun_loads_it(
     #   (flows.tasks.load_session -> write_failure) and the others continue;
     # - a network error FastF1 swallows (Q's timing data) becomes FastF1RequestError
     #   (flows.extract.session) instead of "laps unavailable" on a complete session;
-    # - the exit code is 1 when a session failed (flows.cli.run_backfill);
+    # - the exit code is 1 when a session failed (flows.operator.cli.run_backfill);
     # - the rerun skips complete sessions and loads only the failed ones.
-    from flows.cli import main
+    from flows.operator.cli import main
 
     network.add(BAKU_FOLDER["Q"] + "TimingData", connection_reset)  # swallowed by FastF1
     network.add(BAKU_FOLDER["SS"], rate_limited, times=1)  # the first request only
@@ -661,8 +661,8 @@ def test_the_password_appears_in_no_output_log_or_artifact(db_url, offline_fastf
     # A whole run at LOG_LEVEL=DEBUG with a password in DATABASE_URL, every sink searched.
     # Guarded here: no flow or task takes the URL as a parameter (Prefect would store it),
     # the password reaches dbt only as DBT_ENV_SECRET_F1_PG_PASSWORD (dbt scrubs secrets),
-    # log formatters redact URLs (flows.logs). Note: this run prints no URL even without the
-    # last two (dbt logs no password either way), so it guards against regressions; the
+    # log formatters redact URLs (flows.operator.logs). Note: this run prints no URL even
+    # without the last two (dbt logs no password either way), so it guards against regressions; the
     # redaction is proven by test_a_connection_error_shows_no_password.
     password = f"S3cr3t-{uuid.uuid4().hex[:8]}"
     url = db_url.replace("postgres:@", f"postgres:{password}@", 1)
@@ -716,8 +716,8 @@ def test_the_password_appears_in_no_output_log_or_artifact(db_url, offline_fastf
 )
 @pytest.mark.parametrize("log_format", ["console", "json"])
 def test_a_connection_error_shows_no_password(url, shown, log_format):
-    # Protection: flows.database.connect and flows.cli.main redact the driver's message
-    # (flows.database.redact); at LOG_LEVEL=DEBUG the traceback goes through the redacting
+    # Protection: flows.load.connection.connect and flows.operator.cli.main redact the driver's
+    # message (flows.secrets.redact); at LOG_LEVEL=DEBUG the traceback goes through the redacting
     # log formatters. Without them the second URL's password is printed.
     password = f"S3cr3t-{uuid.uuid4().hex[:8]}"
     done = subprocess.run(

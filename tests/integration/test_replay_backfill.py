@@ -121,7 +121,16 @@ def test_make_backfill_command_exits_zero_offline(db_url, offline_fastf1, prefec
         "PREFECT_API_URL": PREFECT_API_URL.value(),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "backfill", "--year", "2019", "--events", "Italian"],
+        [
+            sys.executable,
+            "-m",
+            "flows.operator.cli",
+            "backfill",
+            "--year",
+            "2019",
+            "--events",
+            "Italian",
+        ],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -11,7 +11,7 @@ import adbc_driver_postgresql.dbapi as pg
 import pytest
 
 from flows.config import PROJECT_DIR, get_settings
-from flows.database import connect
+from flows.load.connection import connect
 from flows.sync import sync
 from flows.transform.clock import ReplayError
 from flows.transform.dbt import run_dbt
@@ -157,7 +157,7 @@ def test_a_replay_before_what_the_database_observed_is_refused(
         [
             sys.executable,
             "-m",
-            "flows.cli",
+            "flows.operator.cli",
             "sync",
             "--year",
             "2023",

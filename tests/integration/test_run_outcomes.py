@@ -11,10 +11,10 @@ import fastf1
 import pytest
 
 from flows.backfill import backfill, gather_outcomes
-from flows.cli import main
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
-from flows.report import RunSummary
+from flows.operator.cli import main
+from flows.operator.report import RunSummary
 from flows.selection import select_sessions
 from flows.sync import near_sessions, sync
 from flows.tasks import load_schedule, load_session
@@ -83,9 +83,9 @@ def test_a_failed_session_fails_the_flow_run_after_its_report(
     db_url, faults, prefect_backend, capsys
 ):
     # Protections: flows.outcome.final_state ends the run Failed when a session failed (so
-    # Prefect automations can fire), after publish_report; flows.cli reads the summary from
+    # Prefect automations can fire), after publish_report; flows.operator.cli reads the summary from
     # the Failed state (return_state=True) and still prints it and exits 1; artifact keys are
-    # per run (flows.artifacts.artifact_key), so the rerun's report does not replace it.
+    # per run (flows.operator.artifacts.artifact_key), so the rerun's report does not replace it.
     since = datetime.now(UTC)
     faults.add(BAKU_FOLDER["S"], rate_limited)  # every attempt: the Sprint fails
     args = ["backfill", "--year", "2023", "--events", "Azerbaijan", "--sessions", "SS,S"]

@@ -10,15 +10,15 @@ import polars as pl
 import pytest
 
 from flows.config import DBT_PROJECT_DIR
-from flows.database import connect
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.extract.session import SessionExtract
+from flows.load.connection import connect
 from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import write_schedule, write_session
-from flows.synthetic import synthetic_frames
 from flows.transform.dbt import DbtError, build_staged, run_dbt, stale_sources
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
+from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Bad input, as a user meets it: `python -m flows.cli ...` in its own process.
+"""Bad input, as a user meets it: `python -m flows.operator.cli ...` in its own process.
 
 Each one must end with exactly one line on stderr starting with 'error:', a non-zero exit,
 no traceback, and nothing written: no `raw` schema in the database, no embedded server
@@ -27,7 +27,7 @@ TOO_LATE = datetime.now(UTC).year + 2  # the season after next
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
     """The CLI with the test's environment (DATA_DIR in tmp_path) plus ``env``."""
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
+        [sys.executable, "-m", "flows.operator.cli", *args],
         cwd=PROJECT_DIR,
         env={**os.environ, **env},
         capture_output=True,
@@ -67,7 +67,7 @@ def embedded_pgdata() -> Path:
     ],
 )
 def test_bad_year(year, expected, embedded_pgdata):
-    # Protection: flows.cli.parse_year, checked before anything starts (database, FastF1).
+    # Protection: flows.operator.cli.parse_year, checked before anything starts (database, FastF1).
     done = run_cli("backfill", "--year", year)
 
     assert_one_error_line(done, expected)
@@ -76,7 +76,7 @@ def test_bad_year(year, expected, embedded_pgdata):
 
 @pytest.mark.parametrize("url", ["mysql://x", "not a url"])
 def test_malformed_database_url(url, embedded_pgdata):
-    # Protection: flows.database.database_url checks the scheme before connecting.
+    # Protection: flows.load.connection.database_url checks the scheme before connecting.
     done = run_cli("backfill", "--year", "2019", DATABASE_URL=url)
 
     assert_one_error_line(done, "DATABASE_URL must start with postgresql://")
@@ -92,8 +92,8 @@ def test_unparsable_database_url_names_the_variable(embedded_pgdata):
 
 
 def test_unreachable_server_names_it_without_the_password(embedded_pgdata):
-    # Protection: flows.cli._check_database connects before the flow starts, and
-    # flows.database.connect redacts the driver's message.
+    # Protection: flows.operator.cli._check_database connects before the flow starts, and
+    # flows.load.connection.connect redacts the driver's message.
     url = f"postgresql://u:{SECRET}@127.0.0.1:1/db"
     done = run_cli("backfill", "--year", "2019", DATABASE_URL=url)
 
@@ -164,7 +164,7 @@ def test_the_password_server_accepts_the_right_password(empty_db):
 
 @pytest.mark.integration
 def test_wrong_password(empty_db, embedded_pgdata):
-    # Protection: flows.database.connect turns the driver's error into one redacted line.
+    # Protection: flows.load.connection.connect turns the driver's error into one redacted line.
     url = empty_db.replace(f":{SECRET}@", ":not-the-password@")
     done = run_cli("backfill", "--year", "2019", DATABASE_URL=url)
 
@@ -199,7 +199,7 @@ def test_missing_database(password_server, embedded_pgdata):
     ids=["unknown-event", "unknown-session-type", "offline-nothing-cached"],
 )
 def test_bad_selection_writes_nothing(args, expected, empty_db, frozen_cache_dir, embedded_pgdata):
-    # Protection: flows.cli.check_schedule validates the request against the schedule
+    # Protection: flows.operator.cli.check_schedule validates the request against the schedule
     # before the flow (which would create raw and store the schedule) starts.
     done = run_cli(
         "backfill",
@@ -227,7 +227,8 @@ def test_bad_selection_writes_nothing(args, expected, empty_db, frozen_cache_dir
     ids=["offline-empty-cache", "skip-schedule-empty-database"],
 )
 def test_sync_without_a_schedule(args, env, expected, empty_db, tmp_path, embedded_pgdata):
-    # Protection: flows.cli.check_sync_schedule, before the flow (and its traceback) starts.
+    # Protection: flows.operator.cli.check_sync_schedule, before the flow (and its traceback)
+    # starts.
     done = run_cli(
         "sync",
         "--year",

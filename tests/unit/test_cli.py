@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.cli import UsageError, main, parse_year
-from flows.database import dbt_env, redact
-from flows.logs import ConsoleFormatter, RedactFilter, RichConsoleHandler, console
+from flows.operator.cli import UsageError, main, parse_year
+from flows.operator.logs import ConsoleFormatter, RedactFilter, RichConsoleHandler, console
+from flows.secrets import redact
+from flows.transform.profile import dbt_env
 
 NEXT_SEASON = datetime.now(UTC).year + 1
 

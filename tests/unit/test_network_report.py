@@ -12,11 +12,11 @@ import pytest
 import requests
 from rich.console import Console
 
-from flows.database import hide_secret, redact
 from flows.extract.budgeted_http import retry_after
-from flows.network import NetworkCounter, NetworkStats
-from flows.rate_budget import ALL, JOLPICA, buckets_for
-from flows.report import RunSummary
+from flows.extract.network import NetworkCounter, NetworkStats
+from flows.load.rate_budget import ALL, JOLPICA, buckets_for
+from flows.operator.report import RunSummary
+from flows.secrets import hide_secret, redact
 from tests.unit.test_bad_input import assert_one_error_line, run_cli
 
 
@@ -88,7 +88,7 @@ class _Records(logging.Handler):
 def test_wait_notices_reach_listeners_and_the_log_once():
     counter, seen = NetworkCounter(), []
     stop = counter.listen(seen.append)
-    logger, logged = logging.getLogger("flows.network"), _Records()  # what the module logs
+    logger, logged = logging.getLogger("flows.extract.network"), _Records()  # what the module logs
     logger.addHandler(logged)
     level = logger.level
     logger.setLevel(logging.INFO)

@@ -8,7 +8,7 @@ import pytest
 
 from flows.extract.schedule import SessionRef
 from flows.load.manifest import FAILED, LOADED, UNAVAILABLE, ManifestEntry
-from flows.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
+from flows.operator.report import NOT_YET_HELD, SKIPPED, RunSummary, SessionOutcome
 
 REF = SessionRef(
     season=2019,

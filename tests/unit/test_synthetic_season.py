@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.extract.schedule import SESSION_LENGTH
-from flows.synthetic import WEEKEND, synthetic_season
+from tests.synthetic import WEEKEND, synthetic_season
 
 
 def test_sessions_follow_weekends_in_schedule_order():

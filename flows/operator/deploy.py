@@ -1,9 +1,9 @@
 """After `prefect deploy` (`make deploy`): the failure alert, if configured, and the next runs.
 
-`python -m flows.deploy` talks to the Prefect API in PREFECT_API_URL. With ALERT_WEBHOOK_URL
-set it saves that URL in a Webhook block (a secret: never printed) and creates an automation
-that POSTs to it whenever a run of sync/twice-daily ends Failed or Crashed. Then it prints the
-next scheduled runs of each deployment, as the server's scheduler created them.
+`python -m flows.operator.deploy` talks to the Prefect API in PREFECT_API_URL. With
+ALERT_WEBHOOK_URL set it saves that URL in a Webhook block (a secret: never printed) and creates
+an automation that POSTs to it whenever a run of sync/twice-daily ends Failed or Crashed.
+Then it prints the next scheduled runs of each deployment, as the server's scheduler made them.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from flows.extract.network import NetworkStats
 from flows.extract.schedule import SessionRef
 from flows.load.manifest import FAILED, LOADED, UNPUBLISHED, ManifestEntry
-from flows.logs import console as shared_console
-from flows.network import NetworkStats
+from flows.operator.logs import console as shared_console
 
 SKIPPED, NOT_YET_HELD, UNAVAILABLE_SESSION = "skipped", "not yet held", "unavailable"
 UNPUBLISHED_SESSION = UNPUBLISHED  # still without results long after it ended: not polled

@@ -1,4 +1,4 @@
-"""Command line behind the Makefile: `python -m flows.cli backfill --year 2018`, `db-url`.
+"""Command line behind the Makefile: `python -m flows.operator.cli backfill --year 2018`, `db-url`.
 
 Bad input and unreachable services end with one line on stderr and a non-zero exit.
 """
@@ -12,10 +12,12 @@ import sys
 from datetime import UTC, datetime
 
 from flows.config import DBT_PROJECT_DIR, get_settings
-from flows.database import connect, database_url, psql_path, redact, stop_embedded
-from flows.logs import configure_logging
+from flows.load.connection import connect, database_url
+from flows.load.embedded import psql_path, stop_embedded
+from flows.operator.logs import configure_logging
+from flows.secrets import redact
 
-log = logging.getLogger("flows.cli")
+log = logging.getLogger("flows.operator.cli")
 
 FIRST_SEASON = 1950
 FIRST_TIMING_SEASON = 2018
@@ -191,7 +193,7 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flows.cli", description=__doc__)
+    parser = argparse.ArgumentParser(prog="flows.operator.cli", description=__doc__)
     commands = parser.add_subparsers(required=True)
     backfill = commands.add_parser("backfill", help="load a season and build staged")
     backfill.add_argument("--year", required=True, help="season, e.g. 2018")

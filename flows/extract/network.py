@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 
-log = logging.getLogger("flows.network")
+log = logging.getLogger("flows.extract.network")
 
 
 @dataclass

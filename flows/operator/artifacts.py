@@ -6,7 +6,7 @@ import logging
 
 from flows.datasets import SESSION_DATASETS
 from flows.extract.schedule import slugify
-from flows.report import RunSummary
+from flows.operator.report import RunSummary
 
 log = logging.getLogger(__name__)
 

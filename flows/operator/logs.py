@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from flows.config import Settings
-from flows.database import redact
+from flows.secrets import redact
 
 PREFECT_LOGGING = Path(__file__).with_name("prefect_logging.yml")
 PROJECT_LOGGER = "flows"

@@ -21,7 +21,8 @@ from contextlib import closing, contextmanager
 import adbc_driver_postgresql.dbapi as pg
 import requests
 
-from flows.database import DatabaseError, redact
+from flows.load.connection import DatabaseError
+from flows.secrets import redact
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from contextlib import AbstractContextManager
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.config import get_settings
-from flows.logs import console
-from flows.network import NETWORK
+from flows.extract.network import NETWORK
+from flows.operator.logs import console
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class RunProgress(AbstractContextManager):
         if self._bar is not None:
             self._bar.start()
             self._task = self._bar.add_task(self.title, total=self.total, rows=0, status="")
-            # Waits for F1's rate budget show after the bar (flows.network logs them once).
+            # Waits for F1's rate budget show after the bar (flows.extract.network logs them once).
             self._stop_notices = NETWORK.listen(self.status)
         self._artifact_id = _create_artifact(self.title)
         return self
