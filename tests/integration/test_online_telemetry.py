@@ -21,6 +21,7 @@ from flows.backfill import backfill
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
 from tests.integration.conftest import scalar
+from tests.standin.plugin import LIVETIMING
 from tests.standin.telemetry_streams import encode_car_data, encode_position, synthetic_telemetry
 
 pytestmark = [pytest.mark.online, pytest.mark.integration]
@@ -47,6 +48,9 @@ def monza_with_telemetry(standin, db_url, prefect_backend):
     summary = backfill(year=2019, events=["Monza"], sessions=["Q"], return_state=True).result()
 
     assert summary.counts == {"loaded": 1}, summary.counts
+    fetched = {(r["host"], r["path"], r["status"]) for r in standin.requests()}
+    for stream in ("CarData.z.jsonStream", "Position.z.jsonStream"):
+        assert (LIVETIMING, MONZA_Q + stream, 200) in fetched  # from the stand-in, not a cache
     configure_fastf1(get_settings())  # the flow's FastF1 cache: FastF1's own parse, again
     session = fastf1.get_session(2019, "Italian Grand Prix", "Q")
     session.load(laps=True, telemetry=True, weather=False, messages=False)
