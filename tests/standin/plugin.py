@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -30,12 +31,13 @@ JOLPICA = "api.jolpi.ca"
 
 @dataclass
 class StandIn:
-    """The running proxy: its address, CA, injection rules and request log."""
+    """The running proxy: its address, CA, injection rules, request log and overlay folder."""
 
     port: int
     ca_cert: Path
     rules_file: Path
     log_file: Path
+    overlay: Path
 
     @property
     def url(self) -> str:
@@ -56,9 +58,18 @@ class StandIn:
         tmp.write_text(json.dumps(rules))
         tmp.replace(self.rules_file)
 
+    def publish(self, path: str, body: bytes, host: str = LIVETIMING) -> None:
+        """Serve ``body`` at https://<host><path> until the next reset, ahead of the recordings
+        (a live-timing object on both live-timing hosts), e.g. a stream the recording lacks."""
+        file = self.overlay / host / path.lstrip("/")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(body)
+
     def reset(self) -> None:
         self.set_rules()
         self.log_file.write_text("")
+        shutil.rmtree(self.overlay, ignore_errors=True)
+        self.overlay.mkdir()
 
     def requests(self) -> list[dict]:
         """Every request answered since the last reset, in order."""
@@ -95,7 +106,11 @@ def standin_proxy(tmp_path_factory) -> StandIn:
     folder = tmp_path_factory.mktemp("standin")
     port, ready = _free_port(), folder / "ready"
     standin = StandIn(
-        port, folder / "mitmproxy-ca-cert.pem", folder / "rules.json", folder / "requests.jsonl"
+        port,
+        folder / "mitmproxy-ca-cert.pem",
+        folder / "rules.json",
+        folder / "requests.jsonl",
+        folder / "overlay",
     )
     standin.reset()
     options = {
@@ -108,6 +123,7 @@ def standin_proxy(tmp_path_factory) -> StandIn:
         "standin_rules": standin.rules_file,
         "standin_log": standin.log_file,
         "standin_ready": ready,
+        "standin_overlay": standin.overlay,
     }
     args = [str(MITMDUMP), "-q", "-s", str(ADDON)]
     for name, value in options.items():
