@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flows.extract.schedule import SessionRef, slugify
-
-SESSION_TYPES = ("FP1", "FP2", "FP3", "Q", "SQ", "SS", "S", "R")
+from flows.session_types import CODES
 
 
 def stops_polling(ref: SessionRef, now: datetime, after: timedelta) -> bool:
@@ -34,10 +33,10 @@ def select_sessions(
         chosen = [r for r in chosen if r.event_id in wanted]
     if sessions:
         types = {s.strip().upper() for s in sessions}
-        unknown = sorted(types - set(SESSION_TYPES))
+        unknown = sorted(types - set(CODES))
         if unknown:
             raise SelectionError(
-                f"unknown session type {', '.join(unknown)} (use {' '.join(SESSION_TYPES)})"
+                f"unknown session type {', '.join(unknown)} (use {' '.join(CODES)})"
             )
         chosen = [r for r in chosen if r.session_type in types]
     return chosen

@@ -14,6 +14,7 @@ from flows.extract.network import NetworkStats
 from flows.extract.schedule import SessionRef
 from flows.load.manifest import FAILED, LOADED, UNPUBLISHED, ManifestEntry
 from flows.operator.logs import console as shared_console
+from flows.session_types import CODES
 
 SKIPPED, NOT_YET_HELD, UNAVAILABLE_SESSION = "skipped", "not yet held", "unavailable"
 UNPUBLISHED_SESSION = UNPUBLISHED  # still without results long after it ended: not polled
@@ -130,7 +131,7 @@ class RunSummary:
 
     def _sessions_table(self) -> Table:
         """Events x sessions: each cell the session's status and rows loaded."""
-        types = [t for t in SESSION_ORDER if any(o.ref.session_type == t for o in self.outcomes)]
+        types = [t for t in CODES if any(o.ref.session_type == t for o in self.outcomes)]
         table = Table(title=f"{self.season}: sessions (rows loaded)", title_justify="left")
         table.add_column("event")
         for session_type in types:
@@ -160,7 +161,6 @@ class RunSummary:
         return table
 
 
-SESSION_ORDER = ("FP1", "FP2", "FP3", "SQ", "SS", "Q", "S", "R")
 _CELL = {
     LOADED: "[green]{rows:,}[/green]",
     SKIPPED: "[blue]skipped[/blue]",
