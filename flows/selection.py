@@ -17,6 +17,11 @@ def stops_polling(ref: SessionRef, now: datetime, after: timedelta) -> bool:
     return ref.ends_at is not None and now - ref.ends_at >= after
 
 
+def held_sessions(refs: Sequence[SessionRef], now: datetime) -> list[SessionRef]:
+    """The sessions that have ended by ``now`` (or whose start is unknown): the ones to load."""
+    return [r for r in refs if r.ends_at is None or r.ends_at <= now]
+
+
 class SelectionError(ValueError):
     """The requested events or sessions do not exist in the season's schedule."""
 

@@ -56,6 +56,13 @@ class SessionOutcome:
         return sum(e.row_count for e in self.entries)
 
 
+def tally_line(outcomes: list[SessionOutcome], seconds: float) -> str:
+    """'1 loaded, 104 unavailable; 459 rows in 18 s'."""
+    counts = Counter(o.status for o in outcomes)
+    tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return f"{tally}; {sum(o.rows for o in outcomes):,} rows in {seconds:.0f} s"
+
+
 @dataclass
 class RunSummary:
     season: int
