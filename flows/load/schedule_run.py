@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import polars as pl
+
 from flows.config import get_settings
+from flows.datasets import SESSIONS_SCHEMA
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
 from flows.load.connection import connect, database_url
@@ -42,13 +45,23 @@ def snapshot_schedule(year: int) -> list[SessionRef]:
 
 
 def stored_refs(year: int) -> list[SessionRef]:
-    """The season's schedule as last snapshotted (no FastF1 call)."""
+    """The season's schedule as last snapshotted (no FastF1 call).
+
+    A snapshot stored before ``raw.sessions.ends_at`` existed is stored again with the
+    scheduled ends (the same schedule), so dbt's statuses have them.
+    """
     with connect(database_url()) as conn:
         ensure_raw_tables(conn)
-        events, sessions = stored_schedule(conn.cursor(), year)
-    if sessions.height == 0:
-        raise LookupError(f"no schedule stored for {year}: run once without SKIP_SCHEDULE")
-    return session_refs(events, sessions)
+        with advisory_lock(conn, f"f1-schedule:{year}"):
+            events, sessions = stored_schedule(conn.cursor(), year)
+            if sessions.height == 0:
+                raise LookupError(f"no schedule stored for {year}: run once without SKIP_SCHEDULE")
+            refs = session_refs(events, sessions)
+            if sessions["ends_at"].null_count() > sessions["starts_at"].null_count():
+                ends = pl.Series("ends_at", [r.ends_at for r in refs], SESSIONS_SCHEMA["ends_at"])
+                write_schedule(conn, year, events, sessions.with_columns(ends))
+                log.info("schedule %s: stored again with the scheduled ends", year)
+    return refs
 
 
 def sessions_near(year: int, now: datetime, hours: float) -> list[str]:
