@@ -2,7 +2,7 @@
 
 An entry says how its frame is read from a loaded ``fastf1.core.Session`` (``read``), which
 FastF1 warnings concern it, its sanity checks, its raw columns and types, its natural key and
-its raw layout. Extract (``flows.extract.session_frames``), the checks, the conversion
+its raw layout. Extract (``flows.extract.session``), the checks, the conversion
 (``flows.extract.frames``), the raw DDL (``flows.load.raw_tables``), the loader and the tests
 all derive from ``SESSION_DATASETS``: a new dataset is an entry here, plus its staged model
 and its YAML in dbt_project/models/staged.
@@ -47,6 +47,9 @@ class Dataset:
     warning_words: tuple[str, ...] = ()  # a FastF1 warning containing one concerns the dataset
     checks: tuple[Check, ...] = ()  # the first finding is recorded with the load
     telemetry: bool = False  # raw layout: arrays per driver-minute, a partition per load
+    # errors of ``read`` that mean "FastF1 has none of it" (unavailable, the error kept as its
+    # detail) rather than a failed load; FastF1's DataNotLoadedError always does
+    unavailable_on: tuple[type[Exception], ...] = ()
     ordinal: str | None = None  # added 1..n column for streams with no natural key
     ignored: tuple[str, ...] = ()  # FastF1 columns deliberately not stored
 

@@ -56,5 +56,5 @@ class SessionExtract:
 
 
 def concerns(warning: str, dataset: str) -> bool:
-    """Whether a FastF1 warning names the dataset (its ``warning_words``)."""
-    return any(word in warning.lower() for word in BY_NAME[dataset].warning_words)
+    """Whether a warning names the dataset (its name or one of its ``warning_words``)."""
+    return any(word in warning.lower() for word in (dataset, *BY_NAME[dataset].warning_words))

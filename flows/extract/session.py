@@ -8,6 +8,7 @@ with the result (``flows.extract.result``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 import fastf1
@@ -48,7 +49,7 @@ def extract_session(ref: SessionRef, fresh: bool = False) -> SessionExtract:
         frames = dict.fromkeys(d.name for d in SESSION_DATASETS)
         if published:
             session.load(laps=True, telemetry=True, weather=True, messages=True)
-            frames = session_frames(session)
+            frames = session_frames(session, warnings)
             if borrows_driver_list(ref, frames, own_list):
                 frames["results"] = None
                 warnings.append(BORROWED_DRIVER_LIST)
@@ -64,9 +65,23 @@ def extract_session(ref: SessionRef, fresh: bool = False) -> SessionExtract:
     return extract
 
 
-def session_frames(session) -> dict[str, pl.DataFrame | None]:
-    """Every registered dataset of a loaded FastF1 session, None where it is absent or empty."""
-    return {dataset.name: dataset_frame(session, dataset) for dataset in SESSION_DATASETS}
+def session_frames(
+    session, notes: list[str] | None = None, datasets: Sequence[Dataset] = SESSION_DATASETS
+) -> dict[str, pl.DataFrame | None]:
+    """Every registered dataset of a loaded FastF1 session, None where it is absent or empty.
+
+    A dataset whose ``read`` raised one of its ``unavailable_on`` errors is None, and the error
+    joins ``notes`` (kept with the dataset's detail).
+    """
+    frames: dict[str, pl.DataFrame | None] = {}
+    for dataset in datasets:
+        try:
+            frames[dataset.name] = dataset_frame(session, dataset)
+        except dataset.unavailable_on as exc:
+            frames[dataset.name] = None
+            if notes is not None:
+                notes.append(f"{dataset.name} unavailable: {type(exc).__name__}: {exc}")
+    return frames
 
 
 def dataset_frame(session, dataset: Dataset) -> pl.DataFrame | None:

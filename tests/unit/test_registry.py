@@ -11,7 +11,7 @@ import pytest
 from flows import datasets as ds
 from flows.extract.checks import sanity_flags
 from flows.extract.schedule import schedule_frames, session_refs
-from flows.extract.session import dataset_frame
+from flows.extract.session import dataset_frame, session_frames
 from tests.unit.builders import Event, fastf1_schedule
 
 # A dataset read from session attributes rather than a FastF1 DataFrame (as session metadata is)
@@ -56,6 +56,23 @@ def test_a_reader_of_data_fastf1_has_not_loaded_is_unavailable(monza_2019_q):
     empty = ds.Dataset("empty", EVENT_INFO.columns, key=(), read=lambda s: pl.DataFrame())
 
     assert [dataset_frame(monza_2019_q, d) for d in (not_loaded, nothing, empty)] == [None] * 3
+
+
+def _meeting_key(session) -> pl.DataFrame:
+    return pl.DataFrame({"Key": [{}["Meeting"]]})  # as a session whose info lacks the meeting
+
+
+@pytest.mark.replay
+def test_errors_a_dataset_declares_as_unavailable_are_kept_as_its_detail(monza_2019_q):
+    meeting = ds.Dataset(
+        "meeting", EVENT_INFO.columns, key=(), read=_meeting_key, unavailable_on=(KeyError,)
+    )
+    notes: list[str] = []
+
+    assert session_frames(monza_2019_q, notes, [meeting, EVENT_INFO])["meeting"] is None
+    assert notes == ["meeting unavailable: KeyError: 'Meeting'"]
+    with pytest.raises(KeyError):  # any other error fails the load, as it did
+        session_frames(monza_2019_q, notes, [ds.Dataset("meeting", (), key=(), read=_meeting_key)])
 
 
 def test_every_registered_dataset_has_a_reader_and_raw_columns_of_its_own():
