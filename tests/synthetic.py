@@ -15,9 +15,9 @@ import pandas as pd
 import polars as pl
 
 from flows import datasets as ds
+from flows.datasets import telemetry_frame
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
-from flows.extract.session import telemetry_frame
 
 TELEMETRY_HZ = 4
 COMPOUNDS = np.array(["SOFT", "MEDIUM", "HARD"])
@@ -83,11 +83,43 @@ def synthetic_session(
 
 
 def synthetic_frames(seed: int, start: datetime, **sizes) -> dict[str, pl.DataFrame]:
-    """The same session converted to the raw schema, as the extract step would."""
-    frames = synthetic_session(seed, start, **sizes)
-    for name in ("car_data", "position_data"):
-        frames[name] = telemetry_frame(frames[name])
-    return {name: to_polars(frame, ds.BY_NAME[name]) for name, frame in frames.items()}
+    """The same session converted to the raw schema, as the extract step would: every dataset
+    of the registry (one without a generator above gets ``generic_frame``)."""
+    session = synthetic_session(seed, start, **sizes)
+    frames = {}
+    for dataset in ds.SESSION_DATASETS:
+        frame = session.get(dataset.name)
+        if frame is None:
+            frame = generic_frame(dataset, seed, start)
+        elif dataset.telemetry:
+            frame = telemetry_frame(frame)
+        frames[dataset.name] = to_polars(frame, dataset)
+    return frames
+
+
+def generic_frame(dataset: ds.Dataset, seed: int, start: datetime) -> pd.DataFrame:
+    """FastF1-named columns of ``dataset`` with distinct values per row (one row when its key
+    is the session alone), so a newly registered dataset is loaded and built by the tests."""
+    rows = 3 if dataset.key else 1
+    stamp = pd.Timestamp(start).tz_localize(None) if pd.Timestamp(start).tzinfo else start
+    values = {
+        pl.String: lambda i, name: f"{name}-{seed}-{i}",
+        pl.Boolean: lambda i, name: i % 2 == 0,
+        pl.Date: lambda i, name: (pd.Timestamp(stamp) + pd.Timedelta(days=i)).date(),
+        ds.DURATION: lambda i, name: pd.Timedelta(seconds=60 * i + seed),
+        ds.TIMESTAMP: lambda i, name: pd.Timestamp(stamp) + pd.Timedelta(seconds=60 * i),
+    }
+
+    def value(dtype: pl.DataType, i: int, name: str):
+        if dtype.is_integer():
+            return i + 1
+        if dtype.is_float():
+            return i + seed / 10
+        return values[dtype](i, name)
+
+    return pd.DataFrame(
+        {c.source: [value(c.dtype, i, c.name) for i in range(rows)] for c in dataset.columns}
+    )
 
 
 def _results(rng: np.random.Generator, numbers: list[str], laps: int) -> pd.DataFrame:

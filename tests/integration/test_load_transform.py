@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
+from flows.datasets import SESSION_DATASETS
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
@@ -21,16 +22,7 @@ from tests.synthetic import synthetic_frames
 pytestmark = pytest.mark.integration
 
 START = datetime(2024, 3, 2, 15, tzinfo=UTC)
-STAGED = (
-    "results",
-    "laps",
-    "weather",
-    "car_data",
-    "position_data",
-    "session_status",
-    "track_status",
-    "race_control_messages",
-)
+STAGED = tuple(d.name for d in SESSION_DATASETS)  # every registered dataset has a staged model
 
 
 def _prepare(url: str):

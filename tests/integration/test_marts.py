@@ -18,8 +18,8 @@ from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import extract_session
 from flows.load.connection import connect
+from flows.load.raw_schema import ensure_raw_tables
 from flows.load.session_load import write_schedule, write_session
-from flows.tasks import ensure_raw_tables
 from flows.transform.dbt import build_staged
 from tests.integration.conftest import query
 from tests.integration.marts_support import micros, micros_sql, module_database
