@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import polars as pl
+from fastf1.exceptions import DataNotLoadedError
 
 DURATION = pl.Duration("us")
 TIMESTAMP = pl.Datetime("us", "UTC")
@@ -282,6 +283,49 @@ RACE_CONTROL_MESSAGES = Dataset(
     ordinal="sequence_number",
 )
 
+
+def _determined(get: Callable[[], Any]) -> Any:
+    """A FastF1 session property, or None where FastF1 could not determine it."""
+    try:
+        return get()
+    except DataNotLoadedError:
+        return None
+
+
+def _session_info(session) -> pd.DataFrame | None:
+    """One row: F1's keys of the session (its SessionInfo stream), FastF1's total_laps,
+    session_start_time and t0_date; None when FastF1 has none of them."""
+    info = _determined(lambda: session.session_info) or {}
+    meeting = info.get("Meeting") or {}
+    circuit = meeting.get("Circuit") or {}
+    row = {
+        "SessionKey": info.get("Key"),
+        "MeetingKey": meeting.get("Key"),
+        "CircuitKey": circuit.get("Key"),
+        "CircuitShortName": circuit.get("ShortName"),
+        "TotalLaps": _determined(lambda: session.total_laps),
+        "SessionStartTime": _determined(lambda: session.session_start_time),
+        "T0Date": _determined(lambda: session.t0_date),
+    }
+    return None if all(value is None for value in row.values()) else pd.DataFrame([row])
+
+
+SESSION_INFO = Dataset(
+    "session_info",
+    _cols(
+        ("SessionKey", "session_key", pl.Int32),
+        ("MeetingKey", "meeting_key", pl.Int32),
+        ("CircuitKey", "circuit_key", pl.Int32),
+        ("CircuitShortName", "circuit_short_name", pl.String),
+        ("TotalLaps", "total_laps", pl.Int16),
+        ("SessionStartTime", "session_start_time", DURATION),
+        ("T0Date", "t0_date", TIMESTAMP),
+    ),
+    key=(),
+    read=_session_info,
+    warning_words=("session info", "lap count", "session_start_time", "t0_date"),
+)
+
 SESSION_DATASETS: tuple[Dataset, ...] = (
     RESULTS,
     LAPS,
@@ -291,6 +335,7 @@ SESSION_DATASETS: tuple[Dataset, ...] = (
     SESSION_STATUS,
     TRACK_STATUS,
     RACE_CONTROL_MESSAGES,
+    SESSION_INFO,
 )
 BY_NAME = {d.name: d for d in SESSION_DATASETS}
 # FastF1 warnings that concern no dataset in particular are kept with this one's load.
