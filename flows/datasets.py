@@ -18,6 +18,8 @@ import pandas as pd
 import polars as pl
 from fastf1.exceptions import DataNotLoadedError
 
+from flows.extract.fastf1_http import circuit_info
+
 DURATION = pl.Duration("us")
 TIMESTAMP = pl.Datetime("us", "UTC")
 
@@ -326,6 +328,50 @@ SESSION_INFO = Dataset(
     warning_words=("session info", "lap count", "session_start_time", "t0_date"),
 )
 
+MARKER_KINDS = {
+    "corner": "corners",
+    "marshal_light": "marshal_lights",
+    "marshal_sector": "marshal_sectors",
+}
+
+
+def _circuit_info(session) -> pd.DataFrame | None:
+    """Every track marker of FastF1's circuit info (MultiViewer's) with its kind, and the map
+    rotation on each; None when there is none for the session's circuit and year."""
+    info = circuit_info(session)
+    if info is None:
+        return None
+    markers = [getattr(info, attr).assign(Kind=kind) for kind, attr in MARKER_KINDS.items()]
+    return pd.concat(markers, ignore_index=True).assign(Rotation=info.rotation)
+
+
+def _markers_listed_twice(frames: Frames) -> str | None:
+    markers = frames.get("circuit_info")
+    if markers is None:
+        return None
+    key = markers.select("kind", "number", "letter")
+    twice = sorted({f"{k} {n}{le}" for k, n, le in key.filter(key.is_duplicated()).iter_rows()})
+    return f"check: markers listed twice, one of each is kept: {twice}" if twice else None
+
+
+CIRCUIT_INFO = Dataset(
+    "circuit_info",
+    _cols(
+        ("Kind", "kind", pl.String),
+        ("Number", "number", pl.Int16),
+        ("Letter", "letter", pl.String),
+        ("X", "x", pl.Float64),
+        ("Y", "y", pl.Float64),
+        ("Angle", "angle", pl.Float64),
+        ("Distance", "distance", pl.Float64),
+        ("Rotation", "rotation", pl.Float64),
+    ),
+    key=("kind", "number", "letter"),
+    read=_circuit_info,
+    warning_words=("circuit info", "multiviewer", "session info", "marker distance"),
+    checks=(_markers_listed_twice,),
+)
+
 SESSION_DATASETS: tuple[Dataset, ...] = (
     RESULTS,
     LAPS,
@@ -336,6 +382,7 @@ SESSION_DATASETS: tuple[Dataset, ...] = (
     TRACK_STATUS,
     RACE_CONTROL_MESSAGES,
     SESSION_INFO,
+    CIRCUIT_INFO,
 )
 BY_NAME = {d.name: d for d in SESSION_DATASETS}
 # FastF1 warnings that concern no dataset in particular are kept with this one's load.
