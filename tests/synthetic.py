@@ -79,6 +79,19 @@ def synthetic_session(
                 "Lap": [None, 7],
             }
         ),
+        # t0_date is where the telemetry's Date - SessionTime puts it, as FastF1 derives it
+        "session_info": pd.DataFrame(
+            {
+                "SessionKey": [9000 + seed],
+                "MeetingKey": [1000 + seed],
+                "CircuitKey": [seed % 100],
+                "CircuitShortName": [f"Circuit {seed % 100}"],
+                "TotalLaps": [laps],
+                "SessionStartTime": pd.to_timedelta([60], unit="s"),
+                "T0Date": [t0],
+            }
+        ),
+        "circuit_info": _circuit_info(rng),
     }
 
 
@@ -167,6 +180,7 @@ def _laps(rng, numbers, laps, lap_seconds, t0) -> pd.DataFrame:
             "Compound": COMPOUNDS[(lap_number // 20).astype(int) % 3],
             "TyreLife": (lap_number - 1) % 20 + 1,
             "FreshTyre": np.ones(n, dtype=bool),
+            "LapStartTime": pd.to_timedelta(end - lap_time, unit="s"),
             "LapStartDate": t0 + pd.to_timedelta(end - lap_time, unit="s"),
             "TrackStatus": ["1"] * n,
             "Position": rng.integers(1, len(numbers) + 1, n).astype(float),
@@ -174,6 +188,27 @@ def _laps(rng, numbers, laps, lap_seconds, t0) -> pd.DataFrame:
             "IsAccurate": np.ones(n, dtype=bool),
         }
     )
+
+
+def _circuit_info(rng) -> pd.DataFrame:
+    """Markers as FastF1's circuit info has them (corner 4 also as 4a), with the map rotation."""
+    parts = []
+    for kind, count in (("corner", 12), ("marshal_light", 8), ("marshal_sector", 10)):
+        numbers = list(range(1, count + 1)) + ([4] if kind == "corner" else [])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "X": rng.uniform(-8000, 8000, len(numbers)).round(3),
+                    "Y": rng.uniform(-8000, 8000, len(numbers)).round(3),
+                    "Number": numbers,
+                    "Letter": [""] * count + (["a"] if kind == "corner" else []),
+                    "Angle": rng.uniform(-180, 180, len(numbers)).round(3),
+                    "Distance": np.sort(rng.uniform(0, 5000, len(numbers))).round(1),
+                    "Kind": kind,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True).assign(Rotation=float(rng.integers(0, 360)))
 
 
 def _weather(rng, duration: float) -> pd.DataFrame:
