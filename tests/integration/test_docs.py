@@ -27,6 +27,7 @@ MARTS = (
     "driver_seasons",
     "teams",
     "circuits",
+    "circuit_corners",
     "starting_grid",
     "stints",
     "pit_stops",
