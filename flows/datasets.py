@@ -1,15 +1,24 @@
-"""The contract between extract and load: every dataset's raw columns, types and natural key.
+"""The dataset registry: everything about each FastF1 dataset, in one entry per dataset.
 
-Each FastF1 frame is converted to exactly these columns and types (see
-``flows.extract.frames``), and the raw tables are created from the same specs
-(see ``flows.load.raw_tables``), so appends always meet matching column types.
+An entry says how its frame is read from a loaded ``fastf1.core.Session`` (``read``), which
+FastF1 warnings concern it, its sanity checks, its raw columns and types, its natural key and
+its raw layout. Extract (``flows.extract.session``), the checks, the conversion
+(``flows.extract.frames``), the raw DDL (``flows.load.raw_tables``), the loader and the tests
+all derive from ``SESSION_DATASETS``: a new dataset is an entry here, plus its staged model
+and its YAML in dbt_project/models/staged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
+import pandas as pd
 import polars as pl
+from fastf1.exceptions import DataNotLoadedError
+
+from flows.extract.fastf1_http import circuit_info
 
 DURATION = pl.Duration("us")
 TIMESTAMP = pl.Datetime("us", "UTC")
@@ -22,11 +31,28 @@ class Column:
     dtype: pl.DataType
 
 
+Frames = Mapping[str, pl.DataFrame | None]
+# A sanity check: given every dataset's frame of a session (None: unavailable), what looks
+# wrong about the dataset it belongs to ("check: ..."), or None when all is plausible.
+Check = Callable[[Frames], str | None]
+# How a dataset is read from a session FastF1 has loaded: a pandas or Polars frame, or None
+# when FastF1 has none (None, an empty frame or FastF1's DataNotLoadedError: "unavailable").
+Reader = Callable[[Any], pd.DataFrame | pl.DataFrame | None]
+
+
 @dataclass(frozen=True)
 class Dataset:
     name: str  # also the raw table's name
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]  # natural key within a session (session_id comes first)
+    columns: tuple[Column, ...]  # FastF1's columns -> raw's, in raw's order
+    _: KW_ONLY
+    key: tuple[str, ...]  # natural key within a session (session_id comes first); () one row
+    read: Reader  # the frame of a loaded fastf1.core.Session
+    warning_words: tuple[str, ...] = ()  # a FastF1 warning containing one concerns the dataset
+    checks: tuple[Check, ...] = ()  # the first finding is recorded with the load
+    telemetry: bool = False  # raw layout: arrays per driver-minute, a partition per load
+    # errors of ``read`` that mean "FastF1 has none of it" (unavailable, the error kept as its
+    # detail) rather than a failed load; FastF1's DataNotLoadedError always does
+    unavailable_on: tuple[type[Exception], ...] = ()
     ordinal: str | None = None  # added 1..n column for streams with no natural key
     ignored: tuple[str, ...] = ()  # FastF1 columns deliberately not stored
 
@@ -40,6 +66,50 @@ class Dataset:
 
 def _cols(*specs: tuple[str, str, pl.DataType]) -> tuple[Column, ...]:
     return tuple(Column(*spec) for spec in specs)
+
+
+def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
+    """FastF1 keeps telemetry as {driver number: frame}; stack it with a DriverNumber column."""
+    if not per_driver:
+        return None
+    parts = [
+        pd.DataFrame(frame).assign(DriverNumber=str(driver))
+        for driver, frame in per_driver.items()
+        if len(frame)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+# --- sanity checks: oddities are flagged with the load, not silently loaded ---------------------
+
+_TIMING_STREAMS = ("session_status", "track_status", "race_control_messages", "weather")
+
+
+def _laps_missing(frames: Frames) -> str | None:
+    timed = any(frames.get(name) is not None for name in _TIMING_STREAMS)
+    if frames.get("results") is not None and frames.get("laps") is None and timed:
+        return "check: results but no laps, although the session has timing streams"
+    return None
+
+
+def _laps_of_unknown_drivers(frames: Frames) -> str | None:
+    results, laps = frames.get("results"), frames.get("laps")
+    if results is None or laps is None:
+        return None
+    unknown = set(laps["driver_number"].drop_nulls()) - set(results["driver_number"])
+    return f"check: laps of drivers missing from results: {sorted(unknown)}" if unknown else None
+
+
+def _results_missing(frames: Frames) -> str | None:
+    if frames.get("laps") is not None and frames.get("results") is None:
+        return "check: laps but no results"
+    return None
+
+
+def _only_other_telemetry(frames: Frames, this: str, other: str) -> str | None:
+    if frames.get(this) is None and frames.get(other) is not None:
+        return "check: only one of car data and position data was published"
+    return None
 
 
 RESULTS = Dataset(
@@ -69,6 +139,9 @@ RESULTS = Dataset(
         ("Laps", "laps", pl.Int16),
     ),
     key=("driver_number",),
+    read=lambda session: session.results,
+    warning_words=("result", "driver list", "session info"),
+    checks=(_results_missing,),
 )
 
 LAPS = Dataset(
@@ -107,6 +180,9 @@ LAPS = Dataset(
         ("IsAccurate", "is_accurate", pl.Boolean),
     ),
     key=("driver_number", "lap_number"),
+    read=lambda session: session.laps,
+    warning_words=("timing data", "lap", "session info"),
+    checks=(_laps_missing, _laps_of_unknown_drivers),
 )
 
 WEATHER = Dataset(
@@ -122,6 +198,8 @@ WEATHER = Dataset(
         ("WindSpeed", "wind_speed", pl.Float64),
     ),
     key=("session_time",),
+    read=lambda session: session.weather_data,
+    warning_words=("weather",),
 )
 
 CAR_DATA = Dataset(
@@ -139,6 +217,10 @@ CAR_DATA = Dataset(
         ("Source", "source", pl.String),
     ),
     key=("driver_number", "sampled_at"),
+    read=lambda session: telemetry_frame(session.car_data),
+    warning_words=("car telemetry", "car data", "telemetry"),
+    checks=(lambda frames: _only_other_telemetry(frames, "car_data", "position_data"),),
+    telemetry=True,
     ignored=("Time",),  # SessionTime minus the lap's start: derivable, not stored
 )
 
@@ -155,6 +237,10 @@ POSITION_DATA = Dataset(
         ("Source", "source", pl.String),
     ),
     key=("driver_number", "sampled_at"),
+    read=lambda session: telemetry_frame(session.pos_data),
+    warning_words=("position data", "telemetry"),
+    checks=(lambda frames: _only_other_telemetry(frames, "position_data", "car_data"),),
+    telemetry=True,
     ignored=("Time",),
 )
 
@@ -162,6 +248,8 @@ SESSION_STATUS = Dataset(
     "session_status",
     _cols(("Time", "session_time", DURATION), ("Status", "status", pl.String)),
     key=("sequence_number",),
+    read=lambda session: session.session_status,
+    warning_words=("session status",),
     ordinal="sequence_number",
 )
 
@@ -173,6 +261,8 @@ TRACK_STATUS = Dataset(
         ("Message", "message", pl.String),
     ),
     key=("sequence_number",),
+    read=lambda session: session.track_status,
+    warning_words=("track status",),
     ordinal="sequence_number",
 )
 
@@ -190,7 +280,96 @@ RACE_CONTROL_MESSAGES = Dataset(
         ("Lap", "lap", pl.Int16),
     ),
     key=("sequence_number",),
+    read=lambda session: session.race_control_messages,
+    warning_words=("race control",),
     ordinal="sequence_number",
+)
+
+
+def _determined(get: Callable[[], Any]) -> Any:
+    """A FastF1 session property, or None where FastF1 could not determine it."""
+    try:
+        return get()
+    except DataNotLoadedError:
+        return None
+
+
+def _session_info(session) -> pd.DataFrame | None:
+    """One row: F1's keys of the session (its SessionInfo stream), FastF1's total_laps,
+    session_start_time and t0_date; None when FastF1 has none of them."""
+    info = _determined(lambda: session.session_info) or {}
+    meeting = info.get("Meeting") or {}
+    circuit = meeting.get("Circuit") or {}
+    row = {
+        "SessionKey": info.get("Key"),
+        "MeetingKey": meeting.get("Key"),
+        "CircuitKey": circuit.get("Key"),
+        "CircuitShortName": circuit.get("ShortName"),
+        "TotalLaps": _determined(lambda: session.total_laps),
+        "SessionStartTime": _determined(lambda: session.session_start_time),
+        "T0Date": _determined(lambda: session.t0_date),
+    }
+    return None if all(value is None for value in row.values()) else pd.DataFrame([row])
+
+
+SESSION_INFO = Dataset(
+    "session_info",
+    _cols(
+        ("SessionKey", "session_key", pl.Int32),
+        ("MeetingKey", "meeting_key", pl.Int32),
+        ("CircuitKey", "circuit_key", pl.Int32),
+        ("CircuitShortName", "circuit_short_name", pl.String),
+        ("TotalLaps", "total_laps", pl.Int16),
+        ("SessionStartTime", "session_start_time", DURATION),
+        ("T0Date", "t0_date", TIMESTAMP),
+    ),
+    key=(),
+    read=_session_info,
+    warning_words=("session info", "lap count", "session_start_time", "t0_date"),
+)
+
+MARKER_KINDS = {
+    "corner": "corners",
+    "marshal_light": "marshal_lights",
+    "marshal_sector": "marshal_sectors",
+}
+
+
+def _circuit_info(session) -> pd.DataFrame | None:
+    """Every track marker of FastF1's circuit info (MultiViewer's) with its kind, and the map
+    rotation on each; None when there is none for the session's circuit and year."""
+    info = circuit_info(session)
+    if info is None:
+        return None
+    markers = [getattr(info, attr).assign(Kind=kind) for kind, attr in MARKER_KINDS.items()]
+    return pd.concat(markers, ignore_index=True).assign(Rotation=info.rotation)
+
+
+def _markers_listed_twice(frames: Frames) -> str | None:
+    markers = frames.get("circuit_info")
+    if markers is None:
+        return None
+    key = markers.select("kind", "number", "letter")
+    twice = sorted({f"{k} {n}{le}" for k, n, le in key.filter(key.is_duplicated()).iter_rows()})
+    return f"check: markers listed twice, one of each is kept: {twice}" if twice else None
+
+
+CIRCUIT_INFO = Dataset(
+    "circuit_info",
+    _cols(
+        ("Kind", "kind", pl.String),
+        ("Number", "number", pl.Int16),
+        ("Letter", "letter", pl.String),
+        ("X", "x", pl.Float64),
+        ("Y", "y", pl.Float64),
+        ("Angle", "angle", pl.Float64),
+        ("Distance", "distance", pl.Float64),
+        ("Rotation", "rotation", pl.Float64),
+    ),
+    key=("kind", "number", "letter"),
+    read=_circuit_info,
+    warning_words=("circuit info", "multiviewer", "session info", "marker distance"),
+    checks=(_markers_listed_twice,),
 )
 
 SESSION_DATASETS: tuple[Dataset, ...] = (
@@ -202,8 +381,12 @@ SESSION_DATASETS: tuple[Dataset, ...] = (
     SESSION_STATUS,
     TRACK_STATUS,
     RACE_CONTROL_MESSAGES,
+    SESSION_INFO,
+    CIRCUIT_INFO,
 )
 BY_NAME = {d.name: d for d in SESSION_DATASETS}
+# FastF1 warnings that concern no dataset in particular are kept with this one's load.
+GENERAL_WARNINGS = RESULTS.name
 
 # Lineage carried by every raw row.
 LINEAGE: dict[str, pl.DataType] = {
@@ -235,4 +418,5 @@ SESSIONS_SCHEMA: dict[str, pl.DataType] = {
     "session_name": pl.String,
     "starts_at": TIMESTAMP,
     "utc_offset": DURATION,
+    "ends_at": TIMESTAMP,  # scheduled end, from flows.session_types (for dbt's statuses)
 }

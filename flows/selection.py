@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flows.extract.schedule import SessionRef, slugify
-
-SESSION_TYPES = ("FP1", "FP2", "FP3", "Q", "SQ", "SS", "S", "R")
+from flows.session_types import CODES
 
 
 def stops_polling(ref: SessionRef, now: datetime, after: timedelta) -> bool:
@@ -16,6 +15,11 @@ def stops_polling(ref: SessionRef, now: datetime, after: timedelta) -> bool:
     session ended ``after`` ago (UNPUBLISHED_AFTER_DAYS) and F1 or Jolpica have still not
     published its results. It becomes `unpublished`; FORCE=1 tries it again."""
     return ref.ends_at is not None and now - ref.ends_at >= after
+
+
+def held_sessions(refs: Sequence[SessionRef], now: datetime) -> list[SessionRef]:
+    """The sessions that have ended by ``now`` (or whose start is unknown): the ones to load."""
+    return [r for r in refs if r.ends_at is None or r.ends_at <= now]
 
 
 class SelectionError(ValueError):
@@ -34,10 +38,10 @@ def select_sessions(
         chosen = [r for r in chosen if r.event_id in wanted]
     if sessions:
         types = {s.strip().upper() for s in sessions}
-        unknown = sorted(types - set(SESSION_TYPES))
+        unknown = sorted(types - set(CODES))
         if unknown:
             raise SelectionError(
-                f"unknown session type {', '.join(unknown)} (use {' '.join(SESSION_TYPES)})"
+                f"unknown session type {', '.join(unknown)} (use {' '.join(CODES)})"
             )
         chosen = [r for r in chosen if r.session_type in types]
     return chosen

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.config import get_settings
 from flows.extract.network import NETWORK
-from flows.extract.schedule import session_refs
-from flows.load.connection import connect, database_url
-from flows.load.schedule_store import stored_schedule
 from flows.operator.artifacts import publish_report
 from flows.operator.logs import ensure_logging
 from flows.operator.report import RunSummary
@@ -23,9 +19,9 @@ from flows.tasks import (
     build_staged_tables,
     check_replay,
     check_source_freshness,
-    ensure_raw_tables,
     load_schedule,
     load_sessions,
+    near_sessions,
     read_schedule,
 )
 
@@ -78,17 +74,3 @@ def sync(
     )
     publish_report(summary, "sync")
     return final_state(summary)
-
-
-@task(cache_policy=NO_CACHE)
-def near_sessions(year: int, now: datetime, hours: float) -> list[str]:
-    """Sessions of the stored schedule starting within ``hours`` of ``now`` (no FastF1 call)."""
-    with connect(database_url()) as conn:
-        ensure_raw_tables(conn)
-        events, sessions = stored_schedule(conn.cursor(), year)
-    window = timedelta(hours=hours)
-    return [
-        ref.session_id
-        for ref in session_refs(events, sessions)
-        if ref.starts_at is not None and abs(ref.starts_at - now) <= window
-    ]

@@ -15,9 +15,9 @@ import pandas as pd
 import polars as pl
 
 from flows import datasets as ds
+from flows.datasets import telemetry_frame
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
-from flows.extract.session import telemetry_frame
 
 TELEMETRY_HZ = 4
 COMPOUNDS = np.array(["SOFT", "MEDIUM", "HARD"])
@@ -79,15 +79,60 @@ def synthetic_session(
                 "Lap": [None, 7],
             }
         ),
+        # t0_date is where the telemetry's Date - SessionTime puts it, as FastF1 derives it
+        "session_info": pd.DataFrame(
+            {
+                "SessionKey": [9000 + seed],
+                "MeetingKey": [1000 + seed],
+                "CircuitKey": [seed % 100],
+                "CircuitShortName": [f"Circuit {seed % 100}"],
+                "TotalLaps": [laps],
+                "SessionStartTime": pd.to_timedelta([60], unit="s"),
+                "T0Date": [t0],
+            }
+        ),
+        "circuit_info": _circuit_info(rng),
     }
 
 
 def synthetic_frames(seed: int, start: datetime, **sizes) -> dict[str, pl.DataFrame]:
-    """The same session converted to the raw schema, as the extract step would."""
-    frames = synthetic_session(seed, start, **sizes)
-    for name in ("car_data", "position_data"):
-        frames[name] = telemetry_frame(frames[name])
-    return {name: to_polars(frame, ds.BY_NAME[name]) for name, frame in frames.items()}
+    """The same session converted to the raw schema, as the extract step would: every dataset
+    of the registry (one without a generator above gets ``generic_frame``)."""
+    session = synthetic_session(seed, start, **sizes)
+    frames = {}
+    for dataset in ds.SESSION_DATASETS:
+        frame = session.get(dataset.name)
+        if frame is None:
+            frame = generic_frame(dataset, seed, start)
+        elif dataset.telemetry:
+            frame = telemetry_frame(frame)
+        frames[dataset.name] = to_polars(frame, dataset)
+    return frames
+
+
+def generic_frame(dataset: ds.Dataset, seed: int, start: datetime) -> pd.DataFrame:
+    """FastF1-named columns of ``dataset`` with distinct values per row (one row when its key
+    is the session alone), so a newly registered dataset is loaded and built by the tests."""
+    rows = 3 if dataset.key else 1
+    stamp = pd.Timestamp(start).tz_localize(None) if pd.Timestamp(start).tzinfo else start
+    values = {
+        pl.String: lambda i, name: f"{name}-{seed}-{i}",
+        pl.Boolean: lambda i, name: i % 2 == 0,
+        pl.Date: lambda i, name: (pd.Timestamp(stamp) + pd.Timedelta(days=i)).date(),
+        ds.DURATION: lambda i, name: pd.Timedelta(seconds=60 * i + seed),
+        ds.TIMESTAMP: lambda i, name: pd.Timestamp(stamp) + pd.Timedelta(seconds=60 * i),
+    }
+
+    def value(dtype: pl.DataType, i: int, name: str):
+        if dtype.is_integer():
+            return i + 1
+        if dtype.is_float():
+            return i + seed / 10
+        return values[dtype](i, name)
+
+    return pd.DataFrame(
+        {c.source: [value(c.dtype, i, c.name) for i in range(rows)] for c in dataset.columns}
+    )
 
 
 def _results(rng: np.random.Generator, numbers: list[str], laps: int) -> pd.DataFrame:
@@ -135,6 +180,7 @@ def _laps(rng, numbers, laps, lap_seconds, t0) -> pd.DataFrame:
             "Compound": COMPOUNDS[(lap_number // 20).astype(int) % 3],
             "TyreLife": (lap_number - 1) % 20 + 1,
             "FreshTyre": np.ones(n, dtype=bool),
+            "LapStartTime": pd.to_timedelta(end - lap_time, unit="s"),
             "LapStartDate": t0 + pd.to_timedelta(end - lap_time, unit="s"),
             "TrackStatus": ["1"] * n,
             "Position": rng.integers(1, len(numbers) + 1, n).astype(float),
@@ -142,6 +188,27 @@ def _laps(rng, numbers, laps, lap_seconds, t0) -> pd.DataFrame:
             "IsAccurate": np.ones(n, dtype=bool),
         }
     )
+
+
+def _circuit_info(rng) -> pd.DataFrame:
+    """Markers as FastF1's circuit info has them (corner 4 also as 4a), with the map rotation."""
+    parts = []
+    for kind, count in (("corner", 12), ("marshal_light", 8), ("marshal_sector", 10)):
+        numbers = list(range(1, count + 1)) + ([4] if kind == "corner" else [])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "X": rng.uniform(-8000, 8000, len(numbers)).round(3),
+                    "Y": rng.uniform(-8000, 8000, len(numbers)).round(3),
+                    "Number": numbers,
+                    "Letter": [""] * count + (["a"] if kind == "corner" else []),
+                    "Angle": rng.uniform(-180, 180, len(numbers)).round(3),
+                    "Distance": np.sort(rng.uniform(0, 5000, len(numbers))).round(1),
+                    "Kind": kind,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True).assign(Rotation=float(rng.integers(0, 360)))
 
 
 def _weather(rng, duration: float) -> pd.DataFrame:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import polars as pl
-
-TIMING_STREAMS = ("session_status", "track_status", "race_control_messages", "weather")
+from flows.datasets import SESSION_DATASETS, Frames
 
 
-def sanity_flags(frames: dict[str, pl.DataFrame | None]) -> dict[str, str]:
-    """Dataset -> what looks wrong about it (empty when all is plausible)."""
+def sanity_flags(frames: Frames) -> dict[str, str]:
+    """Dataset -> the first finding of its checks (see ``Dataset.checks``); empty when all is
+    plausible."""
     flags: dict[str, str] = {}
-    results, laps = frames.get("results"), frames.get("laps")
-    timed = any(frames.get(name) is not None for name in TIMING_STREAMS)
-    if results is not None and laps is None and timed:
-        flags["laps"] = "check: results but no laps, although the session has timing streams"
-    if results is not None and laps is not None:
-        unknown = set(laps["driver_number"].drop_nulls()) - set(results["driver_number"])
-        if unknown:
-            flags["laps"] = f"check: laps of drivers missing from results: {sorted(unknown)}"
-    if laps is not None and results is None:
-        flags["results"] = "check: laps but no results"
-    car, position = frames.get("car_data"), frames.get("position_data")
-    if (car is None) != (position is None):
-        missing = "car_data" if car is None else "position_data"
-        flags[missing] = "check: only one of car data and position data was published"
+    for dataset in SESSION_DATASETS:
+        finding = next(filter(None, (check(frames) for check in dataset.checks)), None)
+        if finding:
+            flags[dataset.name] = finding
     return flags

@@ -1,4 +1,5 @@
-"""The one place that reaches into FastF1's internals: its HTTP sessions, cache folder and sign-in.
+"""The one place that reaches into FastF1's internals: its HTTP sessions, cache folder, sign-in
+and circuit info.
 
 FastF1 3.9 has no public hook for either. It keeps two requests sessions on ``fastf1.Cache``
 (``_requests_session_cached``, made by ``Cache.configure``, and ``_requests_session``), each
@@ -14,10 +15,11 @@ import logging
 import fastf1
 import requests
 from fastf1 import _api as live_timing
-from fastf1.exceptions import F1AuthError
+from fastf1.exceptions import DataNotLoadedError, F1AuthError
 from fastf1.internals.f1account import LIVETIMING_URL, LivetimingAuthAdapter
 from fastf1.internals.f1account.login import login
 from fastf1.internals.f1account.tokens import SubscriptionToken, TokenManager
+from fastf1.mvapi import CircuitInfo, get_circuit_info
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 log = logging.getLogger(__name__)
@@ -83,3 +85,39 @@ def mount_on_fastf1(wrap, account: tuple[str, str] | None) -> None:
         for prefix in ("https://", "http://"):
             session.mount(prefix, wrap(HTTPAdapter()))
         session.mount(LIVETIMING_URL, wrap(livetiming_adapter(account)))
+
+
+def circuit_info(session) -> CircuitInfo | None:
+    """What ``Session.get_circuit_info()`` gives: MultiViewer's corners, marshal lights, marshal
+    sectors and map rotation for the session's circuit and year; None when MultiViewer has none.
+
+    FastF1 3.9's method fails in cases where the data can be had, or should be None: without
+    laps or the fastest lap's position data (DataNotLoadedError, KeyError), which only place the
+    markers along the lap (their ``Distance``, left NaN here then), and when MultiViewer has no
+    such circuit (AttributeError on None; offline, a cache miss too). Same steps, those handled.
+    Without F1's SessionInfo there is no circuit key: DataNotLoadedError, as FastF1 raises.
+    """
+    circuit = session.session_info["Meeting"]["Circuit"]
+    key = circuit["Key"]
+    if key == 149 and circuit["ShortName"] == "Mugello":  # FastF1's own correction
+        key = 146
+    try:
+        info = get_circuit_info(year=session.event.year, circuit_key=key)
+    except AttributeError:  # offline cache miss: FastF1 decodes the missing answer's body (None)
+        return None
+    reference = _fastest_lap_with_positions(session)
+    if info is not None and reference is not None:
+        info.add_marker_distance(reference_lap=reference)
+    return info
+
+
+def _fastest_lap_with_positions(session):
+    """The session's fastest lap when FastF1 has its position data, else None."""
+    try:
+        laps, positions = session.laps, session.pos_data
+    except DataNotLoadedError:
+        return None
+    fastest = laps.pick_fastest() if len(laps) else None
+    if fastest is None or fastest.get("DriverNumber") not in positions:
+        return None
+    return fastest

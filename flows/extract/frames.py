@@ -14,12 +14,15 @@ class ColumnTypeError(ValueError):
     """A FastF1 column no longer converts to the type the raw table declares."""
 
 
-def to_polars(frame: pd.DataFrame, dataset: Dataset) -> pl.DataFrame:
+def to_polars(frame: pd.DataFrame | pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     """``dataset.schema`` first (missing columns become nulls), then any column FastF1 added.
 
     A column of a newer FastF1 that the spec does not know keeps its data: it gets a
-    snake_case name and an inferred type, and the loader adds it to the raw table.
+    snake_case name and an inferred type, and the loader adds it to the raw table. A Polars
+    frame (a dataset's ``read`` may build one) goes through the same conversion.
     """
+    if isinstance(frame, pl.DataFrame):
+        frame = frame.to_pandas()
     frame = pd.DataFrame(frame).reset_index(drop=True)
     columns = []
     for column in dataset.columns:

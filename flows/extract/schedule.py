@@ -12,31 +12,7 @@ import pandas as pd
 import polars as pl
 
 from flows.datasets import EVENTS_SCHEMA, SESSIONS_SCHEMA
-
-# FastF1 session names -> our session_type. "Sprint Qualifying" is the sprint race itself in
-# the 2021 format ("sprint") and the sprint's qualifying from 2024 ("sprint_qualifying").
-_SESSION_TYPES = {
-    "Practice 1": "FP1",
-    "Practice 2": "FP2",
-    "Practice 3": "FP3",
-    "Qualifying": "Q",
-    "Sprint Shootout": "SS",
-    "Sprint": "S",
-    "Race": "R",
-}
-
-
-# Scheduled length of each session type (races can overrun; the sync flow allows for that).
-SESSION_LENGTH = {
-    "FP1": timedelta(minutes=60),
-    "FP2": timedelta(minutes=60),
-    "FP3": timedelta(minutes=60),
-    "Q": timedelta(minutes=60),
-    "SQ": timedelta(minutes=45),
-    "SS": timedelta(minutes=45),
-    "S": timedelta(minutes=60),
-    "R": timedelta(minutes=120),
-}
+from flows.session_types import scheduled_length, session_type
 
 
 @dataclass(frozen=True)
@@ -57,17 +33,11 @@ class SessionRef:
     @property
     def ends_at(self) -> datetime | None:
         """When the session is scheduled to end (None when its start is unknown)."""
-        return (
-            None if self.starts_at is None else self.starts_at + SESSION_LENGTH[self.session_type]
-        )
+        return scheduled_end(self.starts_at, self.session_type)
 
     @property
     def label(self) -> str:
         return f"{self.season} {self.event_name} {self.session_name}"
-
-
-class UnknownSessionError(ValueError):
-    """FastF1 named a session we do not know how to classify."""
 
 
 def slugify(text: str) -> str:
@@ -85,13 +55,9 @@ def make_session_id(event_id: str, session_type: str) -> str:
     return f"{event_id}-{session_type.lower()}"
 
 
-def session_type(session_name: str, event_format: str) -> str:
-    if session_name == "Sprint Qualifying":
-        return "S" if event_format == "sprint" else "SQ"
-    try:
-        return _SESSION_TYPES[session_name]
-    except KeyError:
-        raise UnknownSessionError(f"unknown FastF1 session name {session_name!r}") from None
+def scheduled_end(starts_at: datetime | None, session_type: str) -> datetime | None:
+    """When a session is scheduled to end (None when its start is unknown)."""
+    return None if starts_at is None else starts_at + scheduled_length(session_type)
 
 
 def fetch_schedule(season: int) -> pd.DataFrame:
@@ -112,6 +78,7 @@ def schedule_frames(schedule: pd.DataFrame, season: int) -> tuple[pl.DataFrame, 
             if not isinstance(name, str) or not name:
                 continue
             stype = session_type(name, event["EventFormat"])
+            starts_at = _utc(event.get(f"Session{number}DateUtc"))
             sessions.append(
                 {
                     "session_id": make_session_id(event_id, stype),
@@ -121,7 +88,8 @@ def schedule_frames(schedule: pd.DataFrame, season: int) -> tuple[pl.DataFrame, 
                     "session_number": number,
                     "session_type": stype,
                     "session_name": name,
-                    "starts_at": _utc(event.get(f"Session{number}DateUtc")),
+                    "starts_at": starts_at,
+                    "ends_at": scheduled_end(starts_at, stype),
                     "utc_offset": _offset(event.get(f"Session{number}Date")),
                 }
             )

@@ -25,7 +25,7 @@ from flows.load.telemetry_layout import (
 
 SCHEMA = "raw"
 MANIFEST = "load_manifest"
-PARTITIONED = ("car_data", "position_data")
+PARTITIONED = tuple(TELEMETRY)  # a partition per load (the registry's telemetry datasets)
 PARTITION_KEY = "_load_id"
 
 # One row per (load, dataset): what a load attempt found and wrote.

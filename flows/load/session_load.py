@@ -9,8 +9,8 @@ import fastf1
 import polars as pl
 
 from flows.datasets import BY_NAME, SESSION_DATASETS, Dataset
+from flows.extract.result import SessionExtract
 from flows.extract.schedule import SessionRef
-from flows.extract.session import SessionExtract
 from flows.load.ingest import ingest, with_lineage
 from flows.load.locks import advisory_lock
 from flows.load.manifest import (

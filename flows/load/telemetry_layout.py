@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from flows.datasets import CAR_DATA, LINEAGE, POSITION_DATA, Dataset
+from flows.datasets import LINEAGE, SESSION_DATASETS, Dataset
 
 CHUNK = "60s"  # samples per array row: one driver's minute (about 240 samples)
 CHUNK_SQL = "60 seconds"
 TOAST_TUPLE_TARGET = 128  # compress the arrays of every row (the default leaves rows < 2 kB)
-TELEMETRY: dict[str, Dataset] = {d.name: d for d in (CAR_DATA, POSITION_DATA)}
+TELEMETRY: dict[str, Dataset] = {d.name: d for d in SESSION_DATASETS if d.telemetry}
 KEYS = ("driver_number", "sampled_at", "session_time")  # stored as the chunk columns below
 
 MICROS = pl.Int64

@@ -155,6 +155,19 @@ def stale_sources(url: str) -> list[str]:
     return [_stale_line(r) for r in stale if not r["max_loaded_at"].startswith("0001-")]
 
 
+def freshness_warnings(url: str) -> list[str]:
+    """``stale_sources``, each logged as a warning; a freshness check that cannot run is a
+    warning too (freshness informs: it never fails the run)."""
+    try:
+        stale = stale_sources(url)
+    except Exception as exc:
+        log.warning("source freshness could not be checked: %s", exc)
+        return []
+    for line in stale:
+        log.warning("stale source %s", line)
+    return stale
+
+
 def _target_dir() -> Path:
     """Where dbt writes its artifacts (DBT_TARGET_PATH is relative to the project)."""
     return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")

@@ -16,7 +16,7 @@ import pytest
 
 from flows.config import DBT_PROJECT_DIR, PROJECT_DIR
 from flows.load.connection import connect
-from flows.tasks import ensure_raw_tables
+from flows.load.raw_schema import ensure_raw_tables
 from flows.transform.dbt import build_staged, run_dbt
 
 pytestmark = pytest.mark.integration
@@ -27,6 +27,7 @@ MARTS = (
     "driver_seasons",
     "teams",
     "circuits",
+    "circuit_corners",
     "starting_grid",
     "stints",
     "pit_stops",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import polars as pl
 import pytest
 
+from flows.datasets import SESSION_DATASETS
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
@@ -16,21 +18,12 @@ from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import build_staged
 from tests.integration.conftest import query, scalar
 from tests.schedules import wide_schedule
-from tests.synthetic import synthetic_frames
+from tests.synthetic import synthetic_frames, synthetic_session
 
 pytestmark = pytest.mark.integration
 
 START = datetime(2024, 3, 2, 15, tzinfo=UTC)
-STAGED = (
-    "results",
-    "laps",
-    "weather",
-    "car_data",
-    "position_data",
-    "session_status",
-    "track_status",
-    "race_control_messages",
-)
+STAGED = tuple(d.name for d in SESSION_DATASETS)  # every registered dataset has a staged model
 
 
 def _prepare(url: str):
@@ -128,3 +121,92 @@ def test_complete_means_results_loaded_and_nothing_failed(db_url):
 
     with connect(db_url) as conn:
         assert complete_sessions(conn.cursor(), 2024) == {refs["R"].session_id}
+
+
+def _utc(value) -> datetime:
+    """A FastF1 (naive UTC, nanosecond) timestamp as PostgreSQL returns it (aware, microsecond)."""
+    return pd.Timestamp(value).floor("us").tz_localize("UTC").to_pydatetime()
+
+
+def test_utc_times_are_t0_date_plus_the_session_time_offsets(db_url):
+    """Laps, weather, statuses and race control in UTC, from the session's t0_date: the moment
+    FastF1 derives from the telemetry (the latest Date - Time of any car's samples)."""
+    race = _prepare(db_url)["R"]
+    session = synthetic_session(7, START, drivers=3, laps=4)
+    t0 = max(
+        (samples["Date"] - samples["Time"]).max()
+        for name in ("car_data", "position_data")
+        for samples in session[name].values()
+    )
+    _load(db_url, race, synthetic_frames(7, START, drivers=3, laps=4))
+    build_staged(db_url)
+
+    started = session["session_status"].set_index("Status")["Time"]["Started"]
+    assert query(db_url, "select t0_date, started_at from staged.session_info") == [
+        (_utc(t0), _utc(t0 + started))
+    ]
+    laps = query(
+        db_url, "select driver_number, lap_number, lap_start_at, lap_end_at from staged.laps"
+    )
+    assert {(d, n): (start, end) for d, n, start, end in laps} == {
+        (r.DriverNumber, int(r.LapNumber)): (_utc(r.LapStartDate), _utc(t0 + r.Time))
+        for r in session["laps"].itertuples()
+    }
+    for table, column in (
+        ("weather", "sampled_at"),
+        ("session_status", "changed_at"),
+        ("track_status", "changed_at"),
+    ):
+        rows = query(db_url, f"select {column} from staged.{table} order by session_time")
+        assert [r[0] for r in rows] == [_utc(t0 + t) for t in session[table]["Time"]], table
+    messages = query(
+        db_url,
+        "select (extract(epoch from session_time) * 1000000)::bigint "
+        "from staged.race_control_messages order by sequence_number",
+    )
+    assert [r[0] for r in messages] == [
+        (t - t0) // pd.Timedelta(microseconds=1) for t in session["race_control_messages"]["Time"]
+    ]
+
+
+def test_without_session_info_utc_times_are_null_and_offsets_stay(db_url):
+    race = _prepare(db_url)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=3)
+    _load(db_url, race, {**frames, "session_info": None})
+    build_staged(db_url)
+
+    assert scalar(db_url, "select count(*) from staged.session_info") == 0
+    status = "select status from staged.session_datasets where dataset = 'session_info'"
+    assert scalar(db_url, status) == "unavailable"
+    assert query(
+        db_url, "select count(*), count(lap_start_time), count(lap_start_at) from staged.laps"
+    ) == [(frames["laps"].height, frames["laps"].height, 0)]
+    assert query(db_url, "select count(session_time), count(sampled_at) from staged.weather") == [
+        (frames["weather"].height, 0)
+    ]
+
+
+def test_circuit_corners_come_from_the_latest_session_with_circuit_info(db_url):
+    refs = _prepare(db_url)
+    qualifying = synthetic_frames(5, START, drivers=2, laps=3)
+    _load(db_url, refs["Q"], qualifying)
+    _load(
+        db_url, refs["R"], {**synthetic_frames(6, START, drivers=2, laps=3), "circuit_info": None}
+    )
+    build_staged(db_url)
+
+    markers = qualifying["circuit_info"]
+    columns = "kind, number, letter, x, y, angle, distance"
+    rows = query(db_url, f"select {columns}, session_id from marts.circuit_corners")
+    assert sorted(rows) == sorted(
+        (*r, refs["Q"].session_id) for r in markers.select(columns.split(", ")).iter_rows()
+    )
+    assert {r[0] for r in rows} == {"corner", "marshal_light", "marshal_sector"}
+    rotation = "select rotation from marts.circuits where circuit_id = 'bahrain'"
+    assert scalar(db_url, rotation) == markers["rotation"][0]
+
+    _load(db_url, refs["R"], synthetic_frames(6, START, drivers=2, laps=3))
+    build_staged(db_url)
+    assert set(query(db_url, "select distinct session_id from marts.circuit_corners")) == {
+        (refs["R"].session_id,)
+    }

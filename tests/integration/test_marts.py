@@ -7,20 +7,24 @@ the expected rows from its frames: `laps.Stint`/`Compound`, `PitInTime`/`PitOutT
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import fastf1
 import pandas as pd
 import pytest
+from fastf1.exceptions import DataNotLoadedError
+from fastf1.mvapi import get_circuit_info
 
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import extract_session
 from flows.load.connection import connect
+from flows.load.raw_schema import ensure_raw_tables
 from flows.load.session_load import write_schedule, write_session
-from flows.tasks import ensure_raw_tables
 from flows.transform.dbt import build_staged
+from tests.conftest import FROZEN_HTTP_CACHE
 from tests.integration.conftest import query
 from tests.integration.marts_support import micros, micros_sql, module_database
 
@@ -234,6 +238,125 @@ def test_lap_positions_equal_fastf1_positions_and_lap_end_times(replay_db, froze
     )
     assert len(expected) == 308
     assert {(r[0], r[1]): tuple(r[2:]) for r in rows} == expected
+
+
+def _recorded_circuits() -> set[tuple[int, int]]:
+    """(circuit key, season) of every circuit MultiViewer answered in the recordings (a 200)."""
+    found = set()
+    for path in FROZEN_HTTP_CACHE.glob("*.json"):
+        record = json.loads(path.read_bytes())
+        url = record["request"]["url"]
+        if "api.multiviewer.app/api/v1/circuits/" in url and record["status_code"] == 200:
+            key, season = url.rstrip("/").split("/")[-2:]
+            found.add((int(key), int(season)))
+    return found
+
+
+@pytest.mark.parametrize("key", list(RECORDED), ids=RECORDED.get)
+def test_session_info_equals_fastf1(replay_db, frozen_cache_dir, key):
+    session = _fastf1(key, frozen_cache_dir)
+    try:
+        info = session.session_info
+    except DataNotLoadedError:  # 2020 70th Anniversary FP2: no SessionInfo stream recorded
+        info = {}
+    meeting = info.get("Meeting", {})
+    expected = (
+        info.get("Key"),
+        meeting.get("Key"),
+        meeting.get("Circuit", {}).get("Key"),
+        meeting.get("Circuit", {}).get("ShortName"),
+        session.total_laps,
+        micros(session.session_start_time),
+    )
+    rows = query(
+        replay_db,
+        "select session_key, meeting_key, circuit_key, circuit_short_name, total_laps, "
+        f"{micros_sql('session_start_time')}, t0_date, started_at "
+        "from staged.session_info where session_id = $1",
+        RECORDED[key],
+    )
+    assert [r[:6] for r in rows] == [expected]
+    assert expected[4] is not None or key[2] not in ("R", "S")  # races have their lap count
+    # the recordings hold no telemetry, from which FastF1 derives t0_date: no UTC times
+    assert rows[0][6:] == (None, None)
+    utc = query(
+        replay_db,
+        "select count(lap_start_at), count(lap_end_at), count(lap_start_date) "
+        "from staged.laps where session_id = $1",
+        RECORDED[key],
+    )
+    assert utc == [(0, 0, 0)]
+
+
+def test_session_keys_are_f1s(replay_db):
+    """F1's keys: one per session, one meeting per weekend (the 2023 Bahrain race is session
+    7953 of meeting 1141 in its recorded SessionInfo)."""
+    rows = query(
+        replay_db,
+        "select session_id, session_key, meeting_key from staged.session_info "
+        "where session_id like '2023-%' order by session_key",
+    )
+    assert ("2023-bahrain-grand-prix-r", 7953, 1141) in rows
+    azerbaijan = [(s, m) for s, _, m in rows if s.startswith("2023-azerbaijan")]
+    assert len(azerbaijan) == 3 and {m for _, m in azerbaijan} == {1207}
+    assert len({k for _, k, _ in rows}) == len(rows)
+
+
+def test_circuit_info_equals_fastf1_where_multiviewer_answered(replay_db):
+    recorded = _recorded_circuits()
+    assert recorded  # the recordings include MultiViewer's answer for a few circuits
+    statuses = dict(
+        query(
+            replay_db,
+            "select session_id, status from staged.session_datasets where dataset = 'circuit_info'",
+        )
+    )
+    infos = query(replay_db, "select session_id, circuit_key from staged.session_info")
+    expected_loaded = {s for s, key in infos if (key, int(s[:4])) in recorded}
+    assert expected_loaded == {"2020-italian-grand-prix-r"}  # Monza (39) in 2020
+    assert {s for s, status in statuses.items() if status == "loaded"} == expected_loaded
+    assert set(statuses.values()) == {"loaded", "unavailable"}
+
+    info = get_circuit_info(year=2020, circuit_key=39)  # FastF1's own reading of the answer
+    expected = {
+        (kind, int(r.Number), r.Letter): (r.X, r.Y, r.Angle)
+        for kind, frame in (
+            ("corner", info.corners),
+            ("marshal_light", info.marshal_lights),
+            ("marshal_sector", info.marshal_sectors),
+        )
+        for r in frame.itertuples()
+    }
+    rows = query(
+        replay_db,
+        "select kind, number, letter, x, y, angle, distance, rotation from staged.circuit_info "
+        "where session_id = '2020-italian-grand-prix-r'",
+    )
+    assert {(k, n, le): (x, y, a) for k, n, le, x, y, a, _, _ in rows} == expected
+    assert len(rows) == len(expected) == 45
+    # no laps recorded for that race: FastF1 has no lap to place the markers along
+    assert {(r[6], r[7]) for r in rows} == {(None, info.rotation)}
+
+
+def test_circuit_corners_and_rotation_in_the_circuit_marts(replay_db):
+    corners = query(
+        replay_db,
+        "select circuit_id, kind, number, letter, x, y, session_id, season "
+        "from marts.circuit_corners order by circuit_id, kind, number, letter",
+    )
+    staged = query(
+        replay_db,
+        "select 'monza', kind, number, letter, x, y, session_id, 2020 from staged.circuit_info "
+        "order by kind, number, letter",
+    )
+    # Monza has two recorded sessions; only the 2020 race has circuit info
+    assert corners == staged
+    assert [r[2] for r in corners if r[1] == "corner"] == list(range(1, 12))
+    circuits = dict(
+        query(replay_db, "select circuit_id, (circuit_key, rotation)::text from marts.circuits")
+    )
+    assert circuits["monza"] == "(39,95)"
+    assert circuits["baku"] == "(144,)"  # F1's key, but no circuit info recorded
 
 
 def test_the_readme_queries_run_and_answer(replay_db):

@@ -30,6 +30,7 @@ import requests
 from fastf1.exceptions import RateLimitExceededError
 from requests.hooks import dispatch_hook
 
+from flows import datasets
 from flows.backfill import backfill
 from flows.config import DBT_PROJECT_DIR, PROJECT_DIR, get_settings
 from flows.extract.cache import configure_fastf1
@@ -49,16 +50,7 @@ from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 
-SESSION_DATASETS = (
-    "results",
-    "laps",
-    "weather",
-    "car_data",
-    "position_data",
-    "session_status",
-    "track_status",
-    "race_control_messages",
-)
+SESSION_DATASETS = tuple(d.name for d in datasets.SESSION_DATASETS)
 # Columns that record when dbt ran, not what was loaded: they differ between any two builds.
 BUILD_CLOCK = {"status_as_of", "_recorded_at"}
 # staged.session_datasets shows each session's latest load attempt. A rerun tries the sessions

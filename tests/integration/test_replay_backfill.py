@@ -14,6 +14,7 @@ import pytest
 
 from flows.backfill import backfill
 from flows.config import PROJECT_DIR
+from flows.datasets import SESSION_DATASETS
 from tests.integration.conftest import query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
@@ -44,7 +45,7 @@ TOP_THREE = {
     "2023-azerbaijan-grand-prix-s": ["PER", "LEC", "VER"],
     "2023-azerbaijan-grand-prix-ss": ["LEC", "PER", "VER"],
 }
-TABLES = ("events", "sessions", *DATASETS, "car_data", "position_data")
+TABLES = ("events", "sessions", *(d.name for d in SESSION_DATASETS))
 
 
 def _counts(url: str) -> dict[str, int]:

@@ -10,14 +10,16 @@ from datetime import UTC, datetime
 import fastf1
 import pytest
 
-from flows.backfill import backfill, gather_outcomes
+from flows.backfill import backfill
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
+from flows.load.event_outcomes import event_run_outcomes
+from flows.load.schedule_run import sessions_near, snapshot_schedule
 from flows.operator.cli import main
 from flows.operator.report import RunSummary
 from flows.selection import select_sessions
-from flows.sync import near_sessions, sync
-from flows.tasks import load_schedule, load_session
+from flows.sync import sync
+from flows.tasks import load_session
 from tests.integration.conftest import scalar
 from tests.integration.test_reliability import (  # noqa: F401 - cli_logging is a fixture
     BAKU,
@@ -129,12 +131,12 @@ def test_the_race_weekend_run_skips_cheaply_when_no_session_is_near(
 ):
     # Protection: sync(near_session_hours=...) reads only the stored schedule and returns
     # before any FastF1 call or dbt build when no session starts within the window.
-    load_schedule.fn(2019)  # the stored schedule, as an earlier sync leaves it
+    snapshot_schedule(2019)  # the stored schedule, as an earlier sync leaves it
     schedule_loads = scalar(db_url, "select count(*) from raw.load_manifest")
 
-    near = near_sessions.fn(2019, MONZA_QUALIFYING, 6)
+    near = sessions_near(2019, MONZA_QUALIFYING, 6)
     assert set(near) == {"2019-italian-grand-prix-fp3", "2019-italian-grand-prix-q"}
-    assert near_sessions.fn(2019, datetime(2019, 12, 20, 12, tzinfo=UTC), 6) == []
+    assert sessions_near(2019, datetime(2019, 12, 20, 12, tzinfo=UTC), 6) == []
     # the empty answer is not for want of a schedule
     assert scalar(db_url, "select count(*) from raw.sessions where season = 2019") > 0
 
@@ -159,18 +161,18 @@ def test_the_race_weekend_run_skips_cheaply_when_no_session_is_near(
 def test_a_fanned_out_parent_gathers_its_event_runs_outcomes(
     db_url, offline_fastf1, prefect_backend
 ):
-    # Protection: flows.backfill.gather_outcomes builds the parent's report from the manifest
-    # rows its event runs wrote (not an empty "0 sessions" one), and a session whose event
-    # run ended without loading it is failed, which fails the parent.
+    # Protection: flows.load.event_outcomes.event_run_outcomes builds the parent's report from
+    # the manifest rows its event runs wrote (not an empty "0 sessions" one), and a session
+    # whose event run ended without loading it is failed, which fails the parent.
     # (test_deployments.py runs a real fan-out on two workers; here an event run ending
     # Failed before it loads anything is given as its final state.)
     azerbaijan, miami = "2023-azerbaijan-grand-prix", "2023-miami-grand-prix"
     types = ["Q", "SS", "S"]
-    refs = select_sessions(load_schedule.fn(2023), ["Azerbaijan", "Miami"], types)
+    refs = select_sessions(snapshot_schedule(2023), ["Azerbaijan", "Miami"], types)
     since = datetime.now(UTC)
     backfill(year=2023, events=["Azerbaijan"], sessions=types, build=False)  # its event run
 
-    first = gather_outcomes.fn(refs, since, {azerbaijan: "COMPLETED", miami: "FAILED"})
+    first = event_run_outcomes(refs, since, {azerbaijan: "COMPLETED", miami: "FAILED"})
 
     assert {o.ref.session_id: o.status for o in first} == {
         BAKU["Q"]: "loaded",
@@ -188,5 +190,5 @@ def test_a_fanned_out_parent_gathers_its_event_runs_outcomes(
     again = datetime.now(UTC)
     backfill(year=2023, events=["Azerbaijan"], sessions=types, build=False)
     baku_refs = [r for r in refs if r.event_id == azerbaijan]
-    second = gather_outcomes.fn(baku_refs, again, {azerbaijan: "COMPLETED"})
+    second = event_run_outcomes(baku_refs, again, {azerbaijan: "COMPLETED"})
     assert [o.status for o in second] == ["skipped"] * 3

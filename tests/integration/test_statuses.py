@@ -14,6 +14,8 @@ from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
 from flows.load.raw_tables import ddl_statements
+from flows.load.schedule_run import stored_refs
+from flows.load.schedule_store import schedule_changed
 from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import DbtError, build_staged, run_dbt, stale_sources
 from tests.integration.conftest import query, scalar
@@ -234,6 +236,50 @@ def test_cancelled_and_renumbered_events_keep_their_ids_and_data(db_url):
     assert _result_count(db_url, f"{BAHRAIN}-r") == _result_count(db_url, f"{AUSTRALIA}-r") == 3
     assert [row[0] for row in _history(db_url, "event", SAUDI)] == ["scheduled", "cancelled"]
     assert [row[0] for row in _history(db_url, "event", AUSTRALIA)] == ["scheduled", "completed"]
+
+
+def test_sessions_snapshotted_before_raw_had_ends_at_get_their_scheduled_end(db_url):
+    # A database of the version before raw.sessions.ends_at: the DDL run adds the column, null
+    # in the snapshots it wrote. The next run's snapshot differs, so it is stored; Saudi Arabia,
+    # called off by then, keeps rows of the old snapshot only.
+    first = wide_schedule(SEASON, EVENTS)
+    _schedule(db_url, first)
+    with connect(db_url) as conn:
+        conn.cursor().execute("update raw.sessions set ends_at = null")  # as that version left it
+        conn.commit()
+        assert schedule_changed(conn.cursor(), SEASON, *schedule_frames(first, SEASON))
+    _schedule(db_url, first[first["EventName"] != "Saudi Arabian Grand Prix"])
+    _build(db_url, _at("2024-03-20T12:00:00+00:00"))
+
+    lengths = query(
+        db_url,
+        "select session_type, extract(epoch from ends_at - starts_at)::int / 60, status "
+        "from staged.sessions where event_id = $1 order by session_number",
+        SAUDI,
+    )
+    assert lengths == [
+        ("FP1", 60, "cancelled"),
+        ("FP2", 60, "cancelled"),
+        ("FP3", 60, "cancelled"),
+        ("Q", 60, "cancelled"),
+        ("R", 120, "cancelled"),  # a race's two-hour limit
+    ]
+    assert scalar(db_url, "select count(*) from staged.sessions where ends_at is null") == 0
+
+
+def test_a_run_on_the_stored_schedule_stores_it_again_with_scheduled_ends(db_url):
+    # SKIP_SCHEDULE=1 on a database of the version before raw.sessions.ends_at
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS[:1]))
+    with connect(db_url) as conn:
+        conn.cursor().execute("update raw.sessions set ends_at = null")  # as that version left it
+        conn.commit()
+
+    assert stored_refs(SEASON) == list(refs.values())
+    assert stored_refs(SEASON) == list(refs.values())  # stored again once, not on every run
+    _build(db_url, RACE_START + timedelta(hours=1))
+
+    assert scalar(db_url, "select count(distinct _load_id) from raw.sessions") == 2
+    assert _statuses(db_url, "sessions", "session_id", f"{BAHRAIN}-r") == {f"{BAHRAIN}-r": "live"}
 
 
 def test_results_polling_podiums_and_dataset_matrix(db_url):

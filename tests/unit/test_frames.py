@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from flows import datasets as ds
+from flows.datasets import telemetry_frame
 from flows.extract.frames import ColumnTypeError, to_polars
-from flows.extract.session import telemetry_frame
 
 # How FastF1 3.9 stores a column whose raw type is the key (integers are float64 with NaN).
 FASTF1_DTYPES = {

@@ -10,7 +10,6 @@ import pytest
 
 from flows.datasets import EVENTS_SCHEMA, SESSIONS_SCHEMA
 from flows.extract.schedule import (
-    UnknownSessionError,
     fetch_schedule,
     make_event_id,
     make_session_id,
@@ -19,6 +18,7 @@ from flows.extract.schedule import (
     session_type,
     slugify,
 )
+from flows.session_types import UnknownSessionError
 from tests.unit.builders import Event, fastf1_schedule, weekend
 
 # --- ids -------------------------------------------------------------------------------------

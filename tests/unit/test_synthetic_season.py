@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.extract.schedule import SESSION_LENGTH
+from flows.session_types import scheduled_length
 from tests.synthetic import WEEKEND, synthetic_season
 
 
@@ -50,4 +50,4 @@ def test_the_race_has_the_longest_timing_data_and_fits_its_scheduled_slot():
     minutes = {name: length for name, _, _, length in WEEKEND}
 
     assert max(minutes, key=minutes.get) == "Race"
-    assert minutes["Race"] * 60 <= SESSION_LENGTH["R"].total_seconds()
+    assert minutes["Race"] * 60 <= scheduled_length("R").total_seconds()

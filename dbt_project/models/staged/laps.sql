@@ -77,6 +77,23 @@ latest_laps as (
     ) | indent(4) }}
 ),
 
+session_info as (
+    select
+        session_id,
+        t0_date
+    from {{ ref('session_info') }}
+),
+
+timed_laps as (
+    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
+    select
+        latest_laps.*,
+        session_info.t0_date
+    from latest_laps
+    left join session_info
+        on latest_laps.session_id = session_info.session_id
+),
+
 final as (
     select
         session_id,
@@ -113,10 +130,17 @@ final as (
         deleted_reason,
         fastf1_generated,
         is_accurate,
+        t0_date + lap_start_time as lap_start_at,
+        t0_date + time as lap_end_at,
+        t0_date + pit_out_time as pit_out_at,
+        t0_date + pit_in_time as pit_in_at,
+        t0_date + sector1_session_time as sector1_end_at,
+        t0_date + sector2_session_time as sector2_end_at,
+        t0_date + sector3_session_time as sector3_end_at,
         _load_id,
         _loaded_at,
         '{{ run_started_at.isoformat() }}'::timestamptz as _built_at
-    from latest_laps
+    from timed_laps
 )
 
 select * from final

@@ -16,6 +16,23 @@ latest_race_control_messages as (
     ) | indent(4) }}
 ),
 
+session_info as (
+    select
+        session_id,
+        t0_date
+    from {{ ref('session_info') }}
+),
+
+timed_race_control_messages as (
+    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
+    select
+        latest_race_control_messages.*,
+        session_info.t0_date
+    from latest_race_control_messages
+    left join session_info
+        on latest_race_control_messages.session_id = session_info.session_id
+),
+
 final as (
     select
         session_id,
@@ -23,6 +40,8 @@ final as (
         regexp_replace(session_id, '-[^-]+$', '') as event_id,
         sequence_number,
         message_at,
+        -- the other way round: F1 gives the message's UTC time, the offset is derived
+        message_at - t0_date as session_time,
         lap,
         category,
         message,
@@ -33,7 +52,7 @@ final as (
         racing_number,
         _load_id,
         _loaded_at
-    from latest_race_control_messages
+    from timed_race_control_messages
 )
 
 select * from final

@@ -16,6 +16,23 @@ latest_session_status as (
     ) | indent(4) }}
 ),
 
+session_info as (
+    select
+        session_id,
+        t0_date
+    from {{ ref('session_info') }}
+),
+
+timed_session_status as (
+    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
+    select
+        latest_session_status.*,
+        session_info.t0_date
+    from latest_session_status
+    left join session_info
+        on latest_session_status.session_id = session_info.session_id
+),
+
 final as (
     select
         session_id,
@@ -23,10 +40,11 @@ final as (
         regexp_replace(session_id, '-[^-]+$', '') as event_id,
         sequence_number,
         session_time,
+        t0_date + session_time as changed_at,
         status,
         _load_id,
         _loaded_at
-    from latest_session_status
+    from timed_session_status
 )
 
 select * from final

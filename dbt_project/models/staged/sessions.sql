@@ -8,11 +8,6 @@
     )
 }}
 
-{#- Scheduled length of each session type in minutes: SESSION_LENGTH in flows/extract/schedule.py -#}
-{%- set session_minutes = {
-    'FP1': 60, 'FP2': 60, 'FP3': 60, 'Q': 60, 'SQ': 45, 'SS': 45, 'S': 60, 'R': 120,
-} -%}
-
 with
 
 latest_sessions as (
@@ -29,6 +24,18 @@ latest_attempts as (
     {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
 ),
 
+scheduled_lengths as (
+    -- each session type's scheduled length (flows/session_types.py), as the newest snapshot
+    -- that carries ends_at wrote it; rows snapshotted before raw.sessions had ends_at take it
+    -- from here
+    select distinct on (session_type)
+        session_type,
+        ends_at - starts_at as scheduled_length
+    from {{ source('raw', 'sessions') }}
+    where ends_at is not null and starts_at is not null
+    order by session_type, _loaded_at desc
+),
+
 unpublished_loads as (
     -- attempts after which polling stopped: still no results long after the session ended
     select distinct load_id
@@ -39,11 +46,10 @@ unpublished_loads as (
 sessions as (
     select
         latest_sessions.*,
-        latest_sessions.starts_at + case latest_sessions.session_type
-            {%- for type, minutes in session_minutes.items() %}
-            when '{{ type }}' then interval '{{ minutes }} minutes'
-            {%- endfor %}
-        end as ends_at,
+        coalesce(
+            latest_sessions.ends_at,
+            latest_sessions.starts_at + scheduled_lengths.scheduled_length
+        ) as scheduled_end,
         -- absent from the newest snapshot: its newest row comes from an older one
         latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
         coalesce(latest_attempts.complete, false) as has_complete_results,
@@ -52,6 +58,8 @@ sessions as (
     from latest_sessions
     inner join latest_schedules
         on latest_sessions.season = latest_schedules.season
+    left join scheduled_lengths
+        on latest_sessions.session_type = scheduled_lengths.session_type
     left join latest_attempts
         on latest_sessions.session_id = latest_attempts.session_id
     left join unpublished_loads
@@ -68,7 +76,7 @@ final as (
         session_type,
         session_name,
         starts_at,
-        ends_at,
+        scheduled_end as ends_at,
         utc_offset,
         is_cancelled,
         has_complete_results,
@@ -78,7 +86,7 @@ final as (
             when starts_at is null and has_complete_results then 'completed'
             when starts_at is null then 'scheduled'
             when status_as_of < starts_at then 'scheduled'
-            when status_as_of < ends_at then 'live'
+            when status_as_of < scheduled_end then 'live'
             when has_complete_results then 'completed'
             when is_unpublished then 'unpublished'
             else 'awaiting_results'

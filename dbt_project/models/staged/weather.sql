@@ -16,12 +16,30 @@ latest_weather as (
     ) | indent(4) }}
 ),
 
+session_info as (
+    select
+        session_id,
+        t0_date
+    from {{ ref('session_info') }}
+),
+
+timed_weather as (
+    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
+    select
+        latest_weather.*,
+        session_info.t0_date
+    from latest_weather
+    left join session_info
+        on latest_weather.session_id = session_info.session_id
+),
+
 final as (
     select
         session_id,
         -- session_id is event_id plus '-' and the lowercased session type
         regexp_replace(session_id, '-[^-]+$', '') as event_id,
         session_time,
+        t0_date + session_time as sampled_at,
         air_temp,
         track_temp,
         humidity,
@@ -31,7 +49,7 @@ final as (
         wind_speed,
         _load_id,
         _loaded_at
-    from latest_weather
+    from timed_weather
 )
 
 select * from final
