@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from flows.config import PROJECT_DIR
-from tests.integration.conftest import query, scalar
+from tests.integration.database import query, scalar
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 
 import httpx
@@ -18,6 +17,7 @@ from flows.config import DBT_PROJECT_DIR, PROJECT_DIR
 from flows.load.connection import connect
 from flows.tasks import ensure_raw_tables
 from flows.transform.dbt import build_staged, run_dbt
+from tests.cli import CLI
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +102,7 @@ def test_served_docs_site_lists_the_staged_models_in_a_browser(db_url, tmp_path)
     assert chromium, "Chromium is missing: `make browser` (or .ci/run) installs it"
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "flows.operator.cli", "docs", "--serve", "--port", str(port)],
+        [*CLI, "docs", "--serve", "--port", str(port)],
         cwd=PROJECT_DIR,
         env={**os.environ, "DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL,

@@ -21,8 +21,8 @@ from flows.load.connection import connect
 from flows.load.session_load import write_schedule, write_session
 from flows.tasks import ensure_raw_tables
 from flows.transform.dbt import build_staged
-from tests.integration.conftest import query
-from tests.integration.marts_support import micros, micros_sql, module_database
+from tests.integration.database import module_database, query
+from tests.integration.marts_support import micros, micros_sql
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 

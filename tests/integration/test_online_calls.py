@@ -7,22 +7,21 @@ Expected figures are FastF1's own, from ../shared/fastf1-frozen/README.md.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flows.backfill import backfill
-from flows.config import PROJECT_DIR, get_settings
+from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import fetch_schedule
 from flows.extract.session import extract_session
 from flows.sync import sync
-from tests.integration.conftest import query, scalar
+from tests.cli import run_cli, run_env
+from tests.integration.database import query, scalar
 from tests.integration.test_replay_backfill import RECORDED, TOP_THREE
-from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR, online_env
+from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR
 from tests.unit.test_session_extract import recorded_ref
 
 pytestmark = [pytest.mark.online, pytest.mark.integration]
@@ -100,26 +99,11 @@ def test_the_schedule_costs_one_call_cold_and_none_warm(standin):
 
 def _cli_backfill(standin, db_url: str, cache_dir, *args: str, **extra_env: str) -> dict:
     """`make backfill` in a process of its own (its own FastF1 rate limiter), online."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = online_env(
-        standin,
-        DATABASE_URL=db_url,
-        FASTF1_CACHE_DIR=str(cache_dir),
-        PREFECT_API_URL=PREFECT_API_URL.value(),
-        LOG_FORMAT="json",
-        **extra_env,
+    env = run_env(
+        db_url, **standin.env(), FASTF1_CACHE_DIR=str(cache_dir), LOG_FORMAT="json", **extra_env
     )
     env.pop("FASTF1_OFFLINE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "flows.operator.cli", "backfill", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = run_cli("backfill", *args, env=env, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     return next(line["summary"] for line in lines if "summary" in line)

@@ -6,15 +6,11 @@ marks a stream the recording lacks (it must be reported unavailable, not loaded 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from flows.backfill import backfill
-from flows.config import PROJECT_DIR
-from tests.integration.conftest import query, scalar
+from tests.cli import replay_env, run_cli
+from tests.integration.database import query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
@@ -111,32 +107,8 @@ def test_season_backfill_loads_what_was_recorded(season, db_url, offline_fastf1,
 
 def test_make_backfill_command_exits_zero_offline(db_url, offline_fastf1, prefect_backend):
     """The CLI behind `make backfill`, in its own process, on the same Prefect API."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "FASTF1_CACHE_DIR": str(offline_fastf1),
-        "FASTF1_OFFLINE": "1",
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
-    }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flows.operator.cli",
-            "backfill",
-            "--year",
-            "2019",
-            "--events",
-            "Italian",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env = replay_env(db_url, offline_fastf1)
+    done = run_cli("backfill", "--year", "2019", "--events", "Italian", env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "1 loaded" in done.stderr and "4 unavailable" in done.stderr
     assert _top_three(db_url, "2019-italian-grand-prix-q") == ["LEC", "HAM", "BOT"]

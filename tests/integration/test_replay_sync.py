@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import adbc_driver_postgresql.dbapi as pg
 import pytest
 
-from flows.config import PROJECT_DIR, get_settings
+from flows.config import get_settings
 from flows.load.connection import connect
 from flows.sync import sync
 from flows.transform.clock import ReplayError
 from flows.transform.dbt import run_dbt
-from tests.integration.conftest import query, scalar
+from tests.cli import run_cli
+from tests.integration.database import create_database, query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
@@ -104,10 +101,7 @@ def fresh_database(pg_server, monkeypatch):
     """Makes another fresh database the active one (DATABASE_URL), as a live sync would find."""
 
     def make() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f'create database "{name}"')
-        url = pg_server.get_uri(database=name)
+        url = create_database(pg_server)
         monkeypatch.setenv("DATABASE_URL", url)
         get_settings.cache_clear()
         return url
@@ -153,22 +147,7 @@ def test_a_replay_before_what_the_database_observed_is_refused(
     histories = query(db_url, "select * from staged.session_status_history order by 1, 3")
 
     # from the command line: one line, exit 1, before Prefect starts
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flows.operator.cli",
-            "sync",
-            "--year",
-            "2023",
-            "--as-of",
-            "2023-03-01T12:00Z",
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    cli = run_cli("sync", "--year", "2023", "--as-of", "2023-03-01T12:00Z")
     assert cli.returncode == 1
     assert cli.stderr.strip().splitlines() == [
         "error: AS_OF 2023-03-01T12:00:00Z is before what this database has already observed "

@@ -10,13 +10,12 @@ import polars as pl
 import pytest
 
 from flows.config import DBT_PROJECT_DIR
-from flows.extract.schedule import SessionRef, schedule_frames, session_refs
+from flows.extract.schedule import SessionRef
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
-from flows.load.raw_tables import ddl_statements
-from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import DbtError, build_staged, run_dbt, stale_sources
-from tests.integration.conftest import query, scalar
+from tests.integration.database import query, scalar
+from tests.integration.loading import load, write_season
 from tests.schedules import wide_schedule
 from tests.synthetic import synthetic_frames
 
@@ -39,21 +38,13 @@ def _at(text: str) -> datetime:
 
 def _schedule(url: str, schedule: pd.DataFrame) -> dict[str, SessionRef]:
     """Write a schedule snapshot (creating raw first); its sessions by session_id."""
-    events, sessions = schedule_frames(schedule, SEASON)
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_schedule(conn, SEASON, events, sessions)
-    return {ref.session_id: ref for ref in session_refs(events, sessions)}
+    return {ref.session_id: ref for ref in write_season(url, schedule, SEASON)}
 
 
 def _load(url: str, ref: SessionRef, frames: dict[str, pl.DataFrame | None]) -> SessionExtract:
-    extract = SessionExtract(ref, frames)
-    with connect(url) as conn:
-        write_session(conn, extract, datetime.now(UTC))
-    return extract
+    """Load the frames; the extract, which tells what the load settled (complete or not)."""
+    load(url, ref, frames)
+    return SessionExtract(ref, frames)
 
 
 def _frames(seed: int, **overrides: pl.DataFrame | None) -> dict[str, pl.DataFrame | None]:

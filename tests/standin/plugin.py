@@ -8,7 +8,6 @@ API client and the database on localhost.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import time
@@ -138,8 +137,3 @@ def standin(standin_proxy, monkeypatch) -> StandIn:
     monkeypatch.delenv("FASTF1_OFFLINE", raising=False)
     yield standin_proxy
     standin_proxy.reset()
-
-
-def online_env(standin: StandIn, **extra: str) -> dict[str, str]:
-    """The environment for a subprocess that runs the project online through the stand-in."""
-    return {**os.environ, **standin.env(), **extra}

@@ -16,7 +16,8 @@ from flows.extract.network import NetworkCounter, NetworkStats
 from flows.load.rate_budget import ALL, JOLPICA, buckets_for
 from flows.operator.report import RunSummary
 from flows.secrets import hide_secret, redact
-from tests.unit.test_bad_input import assert_one_error_line, run_cli
+from tests.cli import run_cli
+from tests.unit.test_bad_input import assert_one_error_line
 
 
 def _response(retry: str | None) -> requests.Response:

@@ -19,7 +19,7 @@ from flows.extract.schedule import (
     session_type,
     slugify,
 )
-from tests.unit.builders import Event, fastf1_schedule, weekend
+from tests.schedules import Event, fastf1_schedule, weekend
 
 # --- ids -------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.selection import SelectionError, select_sessions
-from tests.unit.builders import Event, fastf1_schedule, weekend
+from tests.schedules import Event, fastf1_schedule, weekend
 
 SPRINT_QUALIFYING = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
 
