@@ -46,16 +46,21 @@ def frozen_cache_dir(tmp_path_factory) -> Path:
     return cache
 
 
-@pytest.fixture
-def offline_fastf1(frozen_cache_dir, monkeypatch) -> Path:
-    """FastF1 configured offline on the replay cache, through the project's own settings."""
+def use_offline_cache(monkeypatch, cache: Path) -> Path:
+    """FastF1 configured offline on ``cache``, through the project's own settings."""
     from flows.extract.cache import configure_fastf1
 
-    monkeypatch.setenv("FASTF1_CACHE_DIR", str(frozen_cache_dir))
+    monkeypatch.setenv("FASTF1_CACHE_DIR", str(cache))
     monkeypatch.setenv("FASTF1_OFFLINE", "1")
     get_settings.cache_clear()
     configure_fastf1(get_settings())
-    return frozen_cache_dir
+    return cache
+
+
+@pytest.fixture
+def offline_fastf1(frozen_cache_dir, monkeypatch) -> Path:
+    """FastF1 configured offline on the replay cache."""
+    return use_offline_cache(monkeypatch, frozen_cache_dir)
 
 
 @pytest.fixture

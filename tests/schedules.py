@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 
 CONVENTIONAL = ("Practice 1", "Practice 2", "Practice 3", "Qualifying", "Race")
+SPRINT_QUALIFYING = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ def weekend(first_day: str, names: tuple[str, ...] = CONVENTIONAL) -> tuple[tupl
     """Sessions on consecutive half-days from ``first_day`` 10:00 UTC."""
     start = pd.Timestamp(f"{first_day} 10:00")
     return tuple((name, str(start + pd.Timedelta(hours=12 * i))) for i, name in enumerate(names))
+
+
+def sprint_weekend(round_number: int, name: str, first_day: str, **fields) -> Event:
+    """A sprint weekend of the 2024 format (``weekend`` from ``first_day``)."""
+    sessions = weekend(first_day, SPRINT_QUALIFYING)
+    return Event(round_number, name, sessions, "sprint_qualifying", **fields)
 
 
 def fortnightly(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.config import get_settings
+from tests.conftest import use_offline_cache
 from tests.integration.database import create_database, drop_database
 from tests.integration.faults import FaultyNetwork
 from tests.integration.loading import create_raw_tables
@@ -61,17 +62,11 @@ def prefect_backend():
 def fresh_fastf1(frozen_cache_dir, tmp_path, monkeypatch) -> Path:
     """The recorded responses without FastF1's parsed-data pickles: every load makes its HTTP
     requests again (a pickle left by another test would answer without any request)."""
-    from flows.extract.cache import configure_fastf1
-
     cache = tmp_path / "fastf1-cache"
     cache.mkdir()
     for path in frozen_cache_dir.glob("fastf1_http_cache.sqlite*"):
         shutil.copy(path, cache / path.name)
-    monkeypatch.setenv("FASTF1_CACHE_DIR", str(cache))
-    monkeypatch.setenv("FASTF1_OFFLINE", "1")
-    get_settings.cache_clear()
-    configure_fastf1(get_settings())
-    return cache
+    return use_offline_cache(monkeypatch, cache)
 
 
 @pytest.fixture

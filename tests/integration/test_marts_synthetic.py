@@ -22,34 +22,21 @@ from flows.transform.profile import dbt_env
 from tests.integration.database import module_database, query
 from tests.integration.loading import create_raw_tables
 from tests.integration.marts_support import project_copy
-from tests.schedules import CONVENTIONAL, Event, fastf1_schedule, weekend
+from tests.schedules import CONVENTIONAL, Event, fastf1_schedule, sprint_weekend, weekend
 from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
 
-SPRINT = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
 SEASONS = {
     2024: [
         Event(1, "Bahrain Grand Prix", weekend("2024-03-01"), location="Sakhir"),
-        Event(
-            2,
-            "Chinese Grand Prix",
-            weekend("2024-03-15", SPRINT),
-            "sprint_qualifying",
-            location="Shanghai",
-        ),
+        sprint_weekend(2, "Chinese Grand Prix", "2024-03-15", location="Shanghai"),
         Event(3, "Italian Grand Prix", weekend("2024-03-29"), location="Monza"),
         Event(4, "Sakhir Grand Prix", weekend("2024-04-12"), location="Sakhir"),
     ],
     2025: [
         Event(1, "Bahrain Grand Prix", weekend("2025-03-07"), location="Sakhir"),
-        Event(
-            2,
-            "Miami Grand Prix",
-            weekend("2025-03-21", SPRINT),
-            "sprint_qualifying",
-            location="Miami",
-        ),
+        sprint_weekend(2, "Miami Grand Prix", "2025-03-21", location="Miami"),
     ],
 }
 assert all(e.sessions[-1][0] == CONVENTIONAL[-1] for s in SEASONS.values() for e in s)

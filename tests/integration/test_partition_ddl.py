@@ -46,9 +46,8 @@ def _attach_partition(url: str, table: str, load_id: str) -> None:
 def test_only_the_telemetry_tables_are_partitioned_and_by_load(raw_db):
     keys = query(
         raw_db,
-        "select c.relname::text, pg_get_partkeydef(c.oid) from pg_class as c "
-        "join pg_namespace as n on n.oid = c.relnamespace "
-        "where n.nspname = 'raw' and c.relkind = 'p' order by 1",
+        "select relname::text, pg_get_partkeydef(oid) from pg_class "
+        "where relnamespace = 'raw'::regnamespace and relkind = 'p' order by 1",
     )
 
     assert keys == [("car_data", "LIST (_load_id)"), ("position_data", "LIST (_load_id)")]

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from tests.cli import CLI, replay_env, run_cli
 from tests.integration.database import query, scalar
 from tests.integration.faults import connection_reset, http_status, rate_limited, read_timeout
 from tests.integration.loading import bahrain_2024, create_raw_tables, load
+from tests.integration.waiting import wait_for
 from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
@@ -199,14 +199,6 @@ OTHER_BACKENDS = (
     "select count(*) from pg_stat_activity "
     "where datname = current_database() and pid <> pg_backend_pid()"
 )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_sigkill_during_copy_leaves_nothing_and_the_rerun_completes(db_url):

@@ -49,7 +49,7 @@ def _counts(url: str) -> dict[str, int]:
     return staged | raw
 
 
-def _top_three(url: str, session_id: str) -> list[str]:
+def top_three(url: str, session_id: str) -> list[str]:
     rows = query(
         url,
         "select abbreviation from staged.results where session_id = $1 and position <= 3 "
@@ -86,7 +86,7 @@ def test_season_backfill_loads_what_was_recorded(season, db_url, offline_fastf1,
             )
     for session_id, podium in TOP_THREE.items():
         if session_id in recorded:
-            assert _top_three(db_url, session_id) == podium
+            assert top_three(db_url, session_id) == podium
 
     # every session of the schedule is in staged.sessions; the others never got a loaded row
     assert scalar(db_url, "select count(*) from staged.sessions") == len(summary.outcomes)
@@ -111,4 +111,4 @@ def test_make_backfill_command_exits_zero_offline(db_url, offline_fastf1, prefec
     done = run_cli("backfill", "--year", "2019", "--events", "Italian", env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "1 loaded" in done.stderr and "4 unavailable" in done.stderr
-    assert _top_three(db_url, "2019-italian-grand-prix-q") == ["LEC", "HAM", "BOT"]
+    assert top_three(db_url, "2019-italian-grand-prix-q") == ["LEC", "HAM", "BOT"]

@@ -27,6 +27,16 @@ def _status(url: str, table: str, key: str, value: str) -> str:
     return scalar(url, f"select status from staged.{table} where {key} = $1", value)
 
 
+def _history(url: str, entity: str, entity_id: str) -> list[tuple]:
+    """(status, valid_from, valid_to) of an event or session, oldest first."""
+    return query(
+        url,
+        f"select status, valid_from, valid_to from staged.{entity}_status_history "
+        f"where {entity}_id = $1 order by valid_from",
+        entity_id,
+    )
+
+
 def test_weekend_replay_moves_race_and_event_through_their_statuses(
     db_url, offline_fastf1, prefect_backend
 ):
@@ -42,22 +52,11 @@ def test_weekend_replay_moves_race_and_event_through_their_statuses(
         )
     assert seen == [("scheduled", "scheduled"), ("live", "live"), ("completed", "completed")]
 
-    history = query(
-        db_url,
-        "select status, valid_from, valid_to from staged.event_status_history "
-        "where event_id = $1 order by valid_from",
-        EVENT,
-    )
+    history = _history(db_url, "event", EVENT)
     assert [h[0] for h in history] == ["scheduled", "live", "completed"]
     assert [h[1] for h in history[1:]] == [h[2] for h in history[:-1]]  # contiguous
     assert history[-1][2] is None
-    race_history = query(
-        db_url,
-        "select status from staged.session_status_history where session_id = $1 "
-        "order by valid_from",
-        RACE,
-    )
-    assert [h[0] for h in race_history] == ["scheduled", "live", "completed"]
+    assert [h[0] for h in _history(db_url, "session", RACE)] == ["scheduled", "live", "completed"]
 
     podium = query(
         db_url,
@@ -116,12 +115,7 @@ def test_forward_replays_see_what_live_syncs_at_those_moments_see(
     for moment in (DURING, AFTER):
         sync(year=2023, as_of=moment)
         replayed[moment] = _seen(db_url)
-    history = query(
-        db_url,
-        "select status, valid_from from staged.session_status_history "
-        "where session_id = $1 order by valid_from",
-        RACE,
-    )
+    history = [(status, start) for status, start, _ in _history(db_url, "session", RACE)]
     assert history == [("live", DURING), ("completed", AFTER)]
 
     # a live sync at each moment: the same database, as it was then (the runs before it)

@@ -30,6 +30,7 @@ BAHRAIN, SAUDI, AUSTRALIA = (
     for slug in ("bahrain-grand-prix", "saudi-arabian-grand-prix", "australian-grand-prix")
 )
 RACE_START = datetime(2024, 3, 3, 15, tzinfo=UTC)
+BEFORE_WEEKEND, DURING_RACE = datetime(2024, 2, 28, 12, tzinfo=UTC), RACE_START + timedelta(hours=1)
 
 
 def _at(text: str) -> datetime:
@@ -137,11 +138,7 @@ def test_session_statuses_at_a_fixed_as_of(db_url):
 
 def test_replaying_a_weekend_records_scheduled_live_completed(db_url):
     refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
-    before, during, after = (
-        _at("2024-02-28T12:00:00+00:00"),
-        _at("2024-03-03T16:00:00+00:00"),
-        _at("2024-03-03T18:30:00+00:00"),
-    )
+    before, during, after = BEFORE_WEEKEND, DURING_RACE, _at("2024-03-03T18:30:00+00:00")
     race = refs[f"{BAHRAIN}-r"]
     _build(db_url, before)
     _build(db_url, during)
@@ -334,11 +331,7 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
 
 def test_builds_in_any_order_never_move_statuses_back(db_url):
     refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
-    before, during, after = (
-        _at("2024-02-28T12:00:00+00:00"),
-        _at("2024-03-03T16:00:00+00:00"),
-        _at("2024-03-04T12:00:00+00:00"),
-    )
+    before, during, after = BEFORE_WEEKEND, DURING_RACE, _at("2024-03-04T12:00:00+00:00")
     race = refs[f"{BAHRAIN}-r"]
     _build(db_url, before)
     _load(db_url, race, _frames(8))

@@ -314,14 +314,21 @@ def test_other_unconvertible_columns_raise_column_type_error(dataset, source, va
 # --- telemetry --------------------------------------------------------------------------------
 
 
+def fastf1_telemetry(start: str, step_ms: int, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """A FastF1 ``Telemetry`` frame: its clock columns every ``step_ms``, then ``columns``."""
+    n = len(next(iter(columns.values())))
+    elapsed = pd.to_timedelta(np.arange(n) * step_ms, unit="ms")
+    clock = {"Date": pd.date_range(start, periods=n, freq=f"{step_ms}ms")}
+    return pd.DataFrame({**clock, "SessionTime": elapsed, "Time": elapsed, **columns})
+
+
 def fastf1_car_data(start: str, rpm: list[float]) -> pd.DataFrame:
-    """A FastF1 ``Telemetry`` frame of car data (dtypes as FastF1 gives them)."""
+    """Car data as FastF1 gives it (dtypes included)."""
     n = len(rpm)
-    return pd.DataFrame(
+    return fastf1_telemetry(
+        start,
+        240,
         {
-            "Date": pd.date_range(start, periods=n, freq="240ms"),
-            "SessionTime": pd.to_timedelta(np.arange(n) * 240, unit="ms"),
-            "Time": pd.to_timedelta(np.arange(n) * 240, unit="ms"),
             "RPM": pd.Series(rpm, dtype="float64"),
             "Speed": pd.Series([312.0 + i for i in range(n)], dtype="float64"),
             "nGear": pd.Series([8] * n, dtype="int64"),
@@ -329,23 +336,23 @@ def fastf1_car_data(start: str, rpm: list[float]) -> pd.DataFrame:
             "Brake": pd.Series([False] * (n - 1) + [True], dtype="bool"),
             "DRS": pd.Series([12] * n, dtype="int64"),
             "Source": pd.Series(["car"] * n, dtype=object),
-        }
+        },
     )
 
 
 def fastf1_pos_data(start: str, x: list[float]) -> pd.DataFrame:
+    """Position data as FastF1 gives it (dtypes included)."""
     n = len(x)
-    return pd.DataFrame(
+    return fastf1_telemetry(
+        start,
+        220,
         {
-            "Date": pd.date_range(start, periods=n, freq="220ms"),
-            "SessionTime": pd.to_timedelta(np.arange(n) * 220, unit="ms"),
-            "Time": pd.to_timedelta(np.arange(n) * 220, unit="ms"),
             "Status": pd.Series(["OnTrack"] * n, dtype=object),
             "X": pd.Series(x, dtype="float64"),
             "Y": pd.Series([-1_523.0] * n, dtype="float64"),
             "Z": pd.Series([np.nan] * (n - 1) + [120.0], dtype="float64"),
             "Source": pd.Series(["pos"] * n, dtype=object),
-        }
+        },
     )
 
 

@@ -6,13 +6,7 @@ import pytest
 
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.selection import SelectionError, select_sessions
-from tests.schedules import Event, fastf1_schedule, weekend
-
-SPRINT_QUALIFYING = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
-
-
-def sprint_weekend(round_number: int, name: str, first_day: str) -> Event:
-    return Event(round_number, name, weekend(first_day, SPRINT_QUALIFYING), "sprint_qualifying")
+from tests.schedules import Event, fastf1_schedule, sprint_weekend, weekend
 
 
 @pytest.fixture(scope="module")
