@@ -51,10 +51,6 @@ def test_parse_year_tolerates_surrounding_spaces():
     assert parse_year(" 2018 ") == 2018
 
 
-def test_usage_error_is_a_value_error():
-    assert issubclass(UsageError, ValueError)
-
-
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -211,14 +207,16 @@ def prefect_logging():
 
 
 def test_the_project_logger_gets_only_prefect_s_api_handler(
-    prefect_logging, restore_logging, caplog
+    prefect_logging, restore_logging, caplog, monkeypatch
 ):
     # pytest's log capture attaches itself to every non-propagating logger while a test runs,
     # Prefect's `prefect.extra` too: copied to `flows` (which propagates to the root, where the
     # capture is as well) it would see each record twice, and stay after the test.
     from prefect.logging.handlers import APILogHandler
 
-    assert caplog.handler in logging.getLogger("prefect.extra").handlers
+    extra = logging.getLogger("prefect.extra")
+    if caplog.handler not in extra.handlers:  # only where Prefect's set-up made it non-propagating
+        monkeypatch.setattr(extra, "handlers", [*extra.handlers, caplog.handler])
 
     send_to_prefect()
 

@@ -117,10 +117,6 @@ def test_unknown_session_type_raises_listing_the_valid_ones(refs):
         assert valid in str(error.value)
 
 
-def test_selection_error_is_a_value_error():
-    assert issubclass(SelectionError, ValueError)
-
-
 # --- real schedules (the replay cache): names, locations and countries as FastF1 has them -------
 
 
