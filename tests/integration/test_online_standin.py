@@ -110,3 +110,20 @@ def test_the_standin_injects_what_the_test_asks_for(standin):
 
     injected = [r["injected"] for r in standin.requests() if r["injected"]]
     assert injected == ["rate_limit", "error", "error", "reset", "held_back", "held_back"]
+
+
+@pytest.mark.online
+def test_the_standin_serves_what_a_test_publishes_until_the_next_reset(standin):
+    car_data, info = MONZA_Q + "CarData.z.jsonStream", MONZA_Q + "SessionInfo.jsonStream"
+    recorded = _get(info).content
+
+    standin.publish(car_data, b"\xef\xbb\xbf00:00:01.000{}\r\n")
+    standin.publish(info, b"replaced")
+
+    assert (_get(car_data).status_code, _get(car_data).content[3:15]) == (200, b"00:00:01.000")
+    assert _get(car_data, MIRROR).content == _get(car_data).content  # both live-timing hosts
+    assert _get(info).content == b"replaced"  # ahead of the recording
+    standin.set_rules(held_back=[MONZA_Q])
+    assert _get(car_data).status_code == 403  # held back, published or not
+    standin.reset()
+    assert (_get(car_data).status_code, _get(info).content) == (403, recorded)

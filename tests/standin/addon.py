@@ -1,8 +1,13 @@
 """A mitmproxy addon that stands in for F1's hosts, answering from recorded responses.
 
 Run as ``mitmdump -s addon.py --set standin_responses=DIR --set standin_rules=FILE
---set standin_log=FILE`` (tests/standin/plugin.py does this). It never contacts a real host:
-every request is answered here, as the real hosts answer it.
+--set standin_log=FILE --set standin_overlay=DIR`` (tests/standin/plugin.py does this). It never
+contacts a real host: every request is answered here, as the real hosts answer it.
+
+A file the test put in the overlay folder, at ``<host>/<path>``, is answered first, as the host
+would serve it (200; a live-timing object serves both live-timing hosts). It is read on each
+request, so a test adds objects a recording lacks (e.g. synthetic telemetry streams) without
+touching the recordings.
 
 - ``livetiming.formula1.com``: the recorded object, else 403 with S3's ``AccessDenied`` body;
 - ``livetiming-mirror.fastf1.dev``: the same objects (same paths), else 404;
@@ -120,12 +125,14 @@ class StandIn:
         self.recordings: dict = {}
         self.rules = Rules(None)
         self.log = None
+        self.overlay: Path | None = None
 
     def load(self, loader):
         loader.add_option("standin_responses", str, "", "folder of recorded responses")
         loader.add_option("standin_rules", str, "", "JSON file of injection rules")
         loader.add_option("standin_log", str, "", "request log (JSON lines)")
         loader.add_option("standin_ready", str, "", "file written once the proxy listens")
+        loader.add_option("standin_overlay", str, "", "folder of extra objects, <host>/<path>")
 
     def configure(self, updated):
         if "standin_responses" in updated and ctx.options.standin_responses:
@@ -134,6 +141,8 @@ class StandIn:
             self.rules = Rules(Path(ctx.options.standin_rules))
         if "standin_log" in updated and ctx.options.standin_log:
             self.log = open(ctx.options.standin_log, "a", buffering=1)  # noqa: SIM115
+        if "standin_overlay" in updated and ctx.options.standin_overlay:
+            self.overlay = Path(ctx.options.standin_overlay).resolve()
 
     def running(self):
         if ctx.options.standin_ready:
@@ -160,12 +169,24 @@ class StandIn:
     def answer(self, host: str, path: str, query: str, absent: bool) -> tuple[int, dict, bytes]:
         """The recorded response, or what the host answers for an object it does not have."""
         lookup = LIVETIMING if host == MIRROR else host
+        overlaid = None if absent else self.overlaid(lookup, path)
+        if overlaid is not None:
+            return 200, {"Content-Type": "application/octet-stream"}, overlaid
         recorded = None if absent else self.recordings.get(_key(lookup, path, query))
         if recorded is not None:
             return recorded
         if host == LIVETIMING:
             return 403, {"Content-Type": "application/xml"}, ACCESS_DENIED
         return 404, {"Content-Type": "text/plain"}, b"Not Found"
+
+    def overlaid(self, host: str, path: str) -> bytes | None:
+        """The test's own object at this host and path, if it put one in the overlay."""
+        if self.overlay is None:
+            return None
+        file = (self.overlay / host / path.lstrip("/")).resolve()
+        if not file.is_relative_to(self.overlay) or not file.is_file():
+            return None
+        return file.read_bytes()
 
     def _log(self, host: str, path: str, status: int, injected: str | None) -> None:
         if self.log:

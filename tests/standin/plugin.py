@@ -8,7 +8,7 @@ API client and the database on localhost.
 from __future__ import annotations
 
 import json
-import socket
+import shutil
 import subprocess
 import time
 from collections import Counter
@@ -19,6 +19,7 @@ import pytest
 
 from flows.config import PROJECT_DIR
 from tests.conftest import FROZEN_HTTP_CACHE
+from tests.integration.waiting import free_port
 
 ADDON = Path(__file__).with_name("addon.py")
 MITMDUMP = PROJECT_DIR / ".tools" / "standin" / "bin" / "mitmdump"
@@ -29,12 +30,13 @@ JOLPICA = "api.jolpi.ca"
 
 @dataclass
 class StandIn:
-    """The running proxy: its address, CA, injection rules and request log."""
+    """The running proxy: its address, CA, injection rules, request log and overlay folder."""
 
     port: int
     ca_cert: Path
     rules_file: Path
     log_file: Path
+    overlay: Path
 
     @property
     def url(self) -> str:
@@ -55,9 +57,18 @@ class StandIn:
         tmp.write_text(json.dumps(rules))
         tmp.replace(self.rules_file)
 
+    def publish(self, path: str, body: bytes, host: str = LIVETIMING) -> None:
+        """Serve ``body`` at https://<host><path> until the next reset, ahead of the recordings
+        (a live-timing object on both live-timing hosts), e.g. a stream the recording lacks."""
+        file = self.overlay / host / path.lstrip("/")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(body)
+
     def reset(self) -> None:
         self.set_rules()
         self.log_file.write_text("")
+        shutil.rmtree(self.overlay, ignore_errors=True)
+        self.overlay.mkdir()
 
     def requests(self) -> list[dict]:
         """Every request answered since the last reset, in order."""
@@ -78,12 +89,6 @@ class StandIn:
         return most
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def standin_proxy(tmp_path_factory) -> StandIn:
     """mitmdump with the stand-in addon, for the whole test session."""
@@ -92,9 +97,13 @@ def standin_proxy(tmp_path_factory) -> StandIn:
     if not FROZEN_HTTP_CACHE.is_dir():
         pytest.fail(f"recorded FastF1 responses not found at {FROZEN_HTTP_CACHE}")
     folder = tmp_path_factory.mktemp("standin")
-    port, ready = _free_port(), folder / "ready"
+    port, ready = free_port(), folder / "ready"
     standin = StandIn(
-        port, folder / "mitmproxy-ca-cert.pem", folder / "rules.json", folder / "requests.jsonl"
+        port,
+        folder / "mitmproxy-ca-cert.pem",
+        folder / "rules.json",
+        folder / "requests.jsonl",
+        folder / "overlay",
     )
     standin.reset()
     options = {
@@ -107,6 +116,7 @@ def standin_proxy(tmp_path_factory) -> StandIn:
         "standin_rules": standin.rules_file,
         "standin_log": standin.log_file,
         "standin_ready": ready,
+        "standin_overlay": standin.overlay,
     }
     args = [str(MITMDUMP), "-q", "-s", str(ADDON)]
     for name, value in options.items():
