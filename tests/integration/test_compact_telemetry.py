@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import adbc_driver_postgresql.dbapi as pg
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -25,7 +24,7 @@ from flows.load.raw_tables import (
 )
 from flows.operator.cli import main
 from flows.transform.dbt import build_staged
-from tests.integration.database import query, scalar
+from tests.integration.database import arrow, query, scalar
 from tests.integration.loading import bahrain_2024, load
 from tests.synthetic import synthetic_frames
 
@@ -55,10 +54,7 @@ order by rows.session_id, rows.driver_number, rows.sampled_at
 
 
 def _rows(url: str, sql: str) -> pl.DataFrame:
-    with pg.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute(sql)
-        table = cursor.fetch_arrow_table()
-    frame = pl.from_arrow(table.drop(["session_time"]))
+    frame = pl.from_arrow(arrow(url, sql).drop(["session_time"]))
     return frame.with_columns(
         pl.duration(microseconds=pl.col("session_time_us")).alias("session_time")
     ).drop("session_time_us")
