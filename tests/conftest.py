@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -45,13 +46,36 @@ def frozen_cache_dir(tmp_path_factory) -> Path:
     return cache
 
 
-@pytest.fixture
-def offline_fastf1(frozen_cache_dir, monkeypatch) -> Path:
-    """FastF1 configured offline on the replay cache, through the project's own settings."""
+def use_offline_cache(monkeypatch, cache: Path) -> Path:
+    """FastF1 configured offline on ``cache``, through the project's own settings."""
     from flows.extract.cache import configure_fastf1
 
-    monkeypatch.setenv("FASTF1_CACHE_DIR", str(frozen_cache_dir))
+    monkeypatch.setenv("FASTF1_CACHE_DIR", str(cache))
     monkeypatch.setenv("FASTF1_OFFLINE", "1")
     get_settings.cache_clear()
     configure_fastf1(get_settings())
-    return frozen_cache_dir
+    return cache
+
+
+@pytest.fixture
+def offline_fastf1(frozen_cache_dir, monkeypatch) -> Path:
+    """FastF1 configured offline on the replay cache."""
+    return use_offline_cache(monkeypatch, frozen_cache_dir)
+
+
+@pytest.fixture
+def restore_logging(monkeypatch):
+    """flows.operator.cli.main configures the root, project and FastF1 loggers (and a log file)
+    and sets Prefect's logging variables; put all of it back afterwards."""
+    for name in ("PREFECT_LOGGING_SETTINGS_PATH", "LOG_LEVEL", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    loggers = [logging.getLogger(name) for name in ("", "flows", "fastf1", "py.warnings")]
+    saved = [(lg, lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
+    yield
+    logging.captureWarnings(False)
+    for lg, handlers, level, propagate in saved:
+        for handler in set(lg.handlers) - set(handlers):
+            handler.close()
+        lg.handlers = handlers
+        lg.setLevel(level)
+        lg.propagate = propagate

@@ -18,6 +18,7 @@ from flows import datasets as ds
 from flows.datasets import telemetry_frame
 from flows.extract.frames import to_polars
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
+from tests.schedules import Event, fastf1_schedule
 
 TELEMETRY_HZ = 4
 COMPOUNDS = np.array(["SOFT", "MEDIUM", "HARD"])
@@ -321,27 +322,28 @@ def synthetic_season(
 def synthetic_schedule(season: int, events: int) -> pd.DataFrame:
     """FastF1's wide event schedule (``get_event_schedule``) for ``events`` weekends."""
     first_race = datetime(season, 3, 1)
-    rows = []
+    weekends = []
     for index in range(events):
-        name = f"Synthetic {index + 1} Grand Prix"
         race_day = first_race + timedelta(days=14 * index)
-        row = {
-            "RoundNumber": index + 1,
-            "Country": "Nowhere",
-            "Location": f"Circuit {index + 1}",
-            "OfficialEventName": f"FORMULA 1 {name.upper()} {season}",
-            "EventDate": pd.Timestamp(race_day),
-            "EventName": name,
-            "EventFormat": "conventional",
-            "F1ApiSupport": True,
-        }
-        for number, (session, days, hour, _) in enumerate(WEEKEND, start=1):
-            start = pd.Timestamp(race_day + timedelta(days=days, hours=hour))
-            row[f"Session{number}"] = session
-            row[f"Session{number}DateUtc"] = start
-            row[f"Session{number}Date"] = start.tz_localize("UTC")
-        rows.append(row)
-    return pd.DataFrame(rows)
+        sessions = tuple(
+            (session, race_day + timedelta(days=days, hours=hour))
+            for session, days, hour, _ in WEEKEND
+        )
+        name = f"Synthetic {index + 1} Grand Prix"
+        official = f"FORMULA 1 {name.upper()} {season}"
+        weekends.append(
+            Event(
+                index + 1,
+                name,
+                sessions,
+                "conventional",
+                timedelta(0),
+                "Nowhere",
+                f"Circuit {index + 1}",
+                official,
+            )
+        )
+    return fastf1_schedule(weekends)
 
 
 _MINUTES = {name: minutes for name, _, _, minutes in WEEKEND}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import Annotated, get_type_hints
 
 import polars as pl
 
-from flows.load.raw_tables import MANIFEST, MANIFEST_SCHEMA, SCHEMA
+from flows.load.raw_tables import MANIFEST, SCHEMA
 
 LOADED, UNAVAILABLE, FAILED = "loaded", "unavailable", "failed"
 # A dataset still missing when the pipeline gave up polling its session (see
@@ -17,18 +18,26 @@ UNPUBLISHED = "unpublished"
 
 @dataclass(frozen=True)
 class ManifestEntry:
-    load_id: str
-    season: int
-    event_id: str | None
-    session_id: str | None
-    dataset: str
-    status: str
-    complete: bool | None
-    row_count: int
-    detail: str | None
-    fastf1_version: str
-    started_at: datetime
-    finished_at: datetime
+    """One row of raw.load_manifest: each field is a column, its type annotated."""
+
+    load_id: Annotated[str, pl.String]
+    season: Annotated[int, pl.Int16]
+    event_id: Annotated[str | None, pl.String]
+    session_id: Annotated[str | None, pl.String]
+    dataset: Annotated[str, pl.String]
+    status: Annotated[str, pl.String]  # loaded | unavailable | failed | unpublished
+    complete: Annotated[bool | None, pl.Boolean]  # results final: later runs skip it
+    row_count: Annotated[int, pl.Int64]
+    detail: Annotated[str | None, pl.String]
+    fastf1_version: Annotated[str, pl.String]
+    started_at: Annotated[datetime, pl.Datetime("us", "UTC")]
+    finished_at: Annotated[datetime, pl.Datetime("us", "UTC")]
+
+
+_HINTS = get_type_hints(ManifestEntry, include_extras=True)
+MANIFEST_SCHEMA: dict[str, pl.DataType] = {
+    field.name: _HINTS[field.name].__metadata__[0] for field in fields(ManifestEntry)
+}
 
 
 def manifest_frame(entries: list[ManifestEntry]) -> pl.DataFrame:

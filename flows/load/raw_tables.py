@@ -28,22 +28,6 @@ MANIFEST = "load_manifest"
 PARTITIONED = tuple(TELEMETRY)  # a partition per load (the registry's telemetry datasets)
 PARTITION_KEY = "_load_id"
 
-# One row per (load, dataset): what a load attempt found and wrote.
-MANIFEST_SCHEMA: dict[str, pl.DataType] = {
-    "load_id": pl.String,
-    "season": pl.Int16,
-    "event_id": pl.String,
-    "session_id": pl.String,
-    "dataset": pl.String,
-    "status": pl.String,  # loaded | unavailable | failed
-    "complete": pl.Boolean,  # the session's results are final: later runs skip it
-    "row_count": pl.Int64,
-    "detail": pl.String,
-    "fastf1_version": pl.String,
-    "started_at": pl.Datetime("us", "UTC"),
-    "finished_at": pl.Datetime("us", "UTC"),
-}
-
 _PG_TYPES: dict[pl.DataType, str] = {
     pl.String: "text",
     pl.Boolean: "boolean",
@@ -92,6 +76,8 @@ def add_columns_sql(table: str, schema: dict[str, pl.DataType]) -> list[str]:
 
 def raw_table_schemas() -> dict[str, dict[str, pl.DataType]]:
     """Every raw table and its columns, lineage first."""
+    from flows.load.manifest import MANIFEST_SCHEMA  # ManifestEntry's fields; lazy: a cycle
+
     tables = {
         "events": {"_load_id": pl.String, "_loaded_at": LINEAGE["_loaded_at"], **EVENTS_SCHEMA},
         "sessions": {"_load_id": pl.String, "_loaded_at": LINEAGE["_loaded_at"], **SESSIONS_SCHEMA},

@@ -188,15 +188,21 @@ def send_to_prefect() -> None:
     """What PREFECT_LOGGING_EXTRA_LOGGERS=flows does, also where Prefect set logging up first.
 
     A worker's flow run imports Prefect (and configures its logging) before the project can
-    set the variable: the `flows` logger then gets Prefect's API handler here, once.
+    set the variable: the `flows` logger then gets Prefect's API handler here, once. Only
+    that handler: others on `prefect.extra` belong to whoever put them there (pytest's log
+    capture attaches itself to every non-propagating logger while a test runs; copied to
+    `flows`, which propagates, it would see every record twice and outlive the test).
     """
     from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import APILogHandler
 
     ensure_logging_setup()
     project = logging.getLogger(PROJECT_LOGGER)
     if project.level == logging.NOTSET:  # not below Prefect's root WARNING: the phases are INFO
         project.setLevel(logging.INFO)
     for handler in logging.getLogger("prefect.extra").handlers:
+        if not isinstance(handler, APILogHandler):
+            continue
         if not any(isinstance(f, RedactFilter) for f in handler.filters):
             handler.addFilter(RedactFilter())
         if handler not in project.handlers:

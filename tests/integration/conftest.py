@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
-import uuid
 from pathlib import Path
 
-import adbc_driver_postgresql.dbapi as pg
 import pytest
 
 from flows.config import get_settings
+from tests.conftest import use_offline_cache
+from tests.integration.database import create_database, drop_database
+from tests.integration.faults import FaultyNetwork
+from tests.integration.loading import create_raw_tables
 from tests.standin.plugin import standin, standin_proxy  # noqa: F401  (F1's hosts, stand-in)
 
 
@@ -34,25 +35,18 @@ def pg_server():
 @pytest.fixture
 def db_url(pg_server, monkeypatch) -> str:
     """A fresh database per test, made the active one through DATABASE_URL."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    url = pg_server.get_uri(database=name)
+    url = create_database(pg_server)
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     yield url
-    _drop_database(pg_server.get_uri(), name)
+    drop_database(pg_server, url)
 
 
-def _drop_database(admin_url: str, name: str) -> None:
-    """Housekeeping only: the whole server is deleted at the end of the run anyway."""
-    for attempt in range(3):
-        try:
-            with pg.connect(admin_url, autocommit=True) as conn, conn.cursor() as cur:
-                cur.execute(f'drop database if exists "{name}" with (force)')
-            return
-        except pg.OperationalError:
-            time.sleep(1 + attempt)
+@pytest.fixture
+def raw_db(db_url) -> str:
+    """The test's database with the raw tables made (the DDL run of every pipeline run)."""
+    create_raw_tables(db_url)
+    return db_url
 
 
 @pytest.fixture(scope="session")
@@ -64,11 +58,32 @@ def prefect_backend():
         yield
 
 
-def query(url: str, sql: str, *params) -> list[tuple]:
-    with pg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql, parameters=params or None)
-        return cur.fetchall()
+@pytest.fixture
+def fresh_fastf1(frozen_cache_dir, tmp_path, monkeypatch) -> Path:
+    """The recorded responses without FastF1's parsed-data pickles: every load makes its HTTP
+    requests again (a pickle left by another test would answer without any request)."""
+    cache = tmp_path / "fastf1-cache"
+    cache.mkdir()
+    for path in frozen_cache_dir.glob("fastf1_http_cache.sqlite*"):
+        shutil.copy(path, cache / path.name)
+    return use_offline_cache(monkeypatch, cache)
 
 
-def scalar(url: str, sql: str, *params):
-    return query(url, sql, *params)[0][0]
+@pytest.fixture
+def network(fresh_fastf1, monkeypatch) -> FaultyNetwork:
+    """Faults for chosen URLs, at FastF1's cached HTTP session (``fresh_fastf1``)."""
+    from flows.extract.fastf1_http import cached_session
+
+    faults, session = FaultyNetwork(), cached_session()
+    monkeypatch.setattr(session, "send", faults.wrap(session))
+    return faults
+
+
+@pytest.fixture
+def no_retry_wait(monkeypatch):
+    """Retries as configured (3, on transient errors only) but without the 30 s / 2 min /
+    10 min waits: Prefect reads the task's retry_delay_seconds when it schedules a retry.
+    (flows.retry.RETRY_DELAYS cannot be patched: the decorator copied it at import.)"""
+    from flows.tasks import load_session
+
+    monkeypatch.setattr(load_session, "retry_delay_seconds", 0)

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from flows.config import PROJECT_DIR
-from tests.integration.conftest import query
+from tests.integration.database import query
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import adbc_driver_postgresql.dbapi as pg
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -13,8 +12,6 @@ import pytest
 from fastf1.core import Telemetry
 
 from flows.datasets import BY_NAME, LINEAGE
-from flows.extract.schedule import schedule_frames, session_refs
-from flows.extract.session import SessionExtract
 from flows.load.connection import connect
 from flows.load.ingest import ingest, with_lineage
 from flows.load.manifest import LOADED, ManifestEntry, manifest_frame
@@ -22,15 +19,13 @@ from flows.load.raw_tables import (
     MANIFEST,
     PARTITIONED,
     create_table_sql,
-    ddl_statements,
     partition_name,
     quote_ident,
 )
-from flows.load.session_load import write_schedule, write_session
 from flows.operator.cli import main
 from flows.transform.dbt import build_staged
-from tests.integration.conftest import query, scalar
-from tests.schedules import wide_schedule
+from tests.integration.database import arrow, query, scalar
+from tests.integration.loading import bahrain_2024, load
 from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
@@ -58,27 +53,8 @@ order by rows.session_id, rows.driver_number, rows.sampled_at
 """
 
 
-def _refs(url: str):
-    events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_schedule(conn, 2024, events, sessions)
-    return {r.session_type: r for r in session_refs(events, sessions)}
-
-
-def _load(url: str, ref, frames):
-    with connect(url) as conn:
-        return write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
-
-
 def _rows(url: str, sql: str) -> pl.DataFrame:
-    with pg.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute(sql)
-        table = cursor.fetch_arrow_table()
-    frame = pl.from_arrow(table.drop(["session_time"]))
+    frame = pl.from_arrow(arrow(url, sql).drop(["session_time"]))
     return frame.with_columns(
         pl.duration(microseconds=pl.col("session_time_us")).alias("session_time")
     ).drop("session_time_us")
@@ -98,13 +74,13 @@ def _same_samples(got: pl.DataFrame, expected: pl.DataFrame) -> bool:
 
 
 def test_staged_telemetry_is_the_latest_load_of_each_session_sample_for_sample(db_url):
-    refs = _refs(db_url)
+    refs = bahrain_2024(db_url)
     first = synthetic_frames(7, START, drivers=3, laps=4)
     newer = synthetic_frames(8, START, drivers=3, laps=4)
     qualifying = synthetic_frames(9, START, drivers=2, laps=3)
-    _load(db_url, refs["R"], first)
-    newest = _load(db_url, refs["R"], newer)[0].load_id
-    _load(db_url, refs["Q"], qualifying)
+    load(db_url, refs["R"], first)
+    newest = load(db_url, refs["R"], newer)[0].load_id
+    load(db_url, refs["Q"], qualifying)
     build_staged(db_url)
 
     latest = {refs["R"].session_id: newer, refs["Q"].session_id: qualifying}
@@ -126,9 +102,9 @@ def test_staged_telemetry_is_the_latest_load_of_each_session_sample_for_sample(d
 
 
 def test_a_lap_is_sliced_and_its_distance_integrated_as_fastf1_does(db_url):
-    race = _refs(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=4)
-    _load(db_url, race, frames)
+    load(db_url, race, frames)
     build_staged(db_url)
     lap = frames["laps"].filter((pl.col("driver_number") == "2") & (pl.col("lap_number") == 3))
     end = lap["time"][0]
@@ -180,7 +156,7 @@ def _row_layout_tables(url: str) -> None:
 
 def _row_layout_load(url: str, ref, frames) -> str:
     """A load as the previous version wrote it: telemetry one row per sample."""
-    entries = _load(url, ref, {k: v for k, v in frames.items() if k not in PARTITIONED})
+    entries = load(url, ref, {k: v for k, v in frames.items() if k not in PARTITIONED})
     load_id, loaded_at = entries[0].load_id, datetime.now(UTC)
     with connect(url) as conn:
         cursor = conn.cursor()
@@ -215,7 +191,7 @@ def _row_layout_load(url: str, ref, frames) -> str:
 
 
 def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url):
-    refs = _refs(db_url)
+    refs = bahrain_2024(db_url)
     _row_layout_tables(db_url)
     loads = [
         _row_layout_load(db_url, refs["R"], synthetic_frames(7, START, drivers=3, laps=4)),
@@ -230,7 +206,7 @@ def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url)
             cursor.execute(f"create table staged.{table} as select * from raw.{table}")
         conn.commit()
 
-    _refs(db_url)  # the DDL run of the new version converts the tables
+    bahrain_2024(db_url)  # the DDL run of the new version converts the tables
     build_staged(db_url)
 
     for table in PARTITIONED:
@@ -254,7 +230,7 @@ def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url)
         conn.cursor().execute("alter table staged.laps drop column _built_at")
         conn.commit()
     newest = synthetic_frames(10, START, drivers=2, laps=3)
-    _load(db_url, refs["R"], newest)
+    load(db_url, refs["R"], newest)
     build_staged(db_url)
     laps = "select count(*) from staged.laps where session_id = $1 and _built_at is not null"
     assert scalar(db_url, laps, refs["R"].session_id) == newest["laps"].height
@@ -265,12 +241,12 @@ def test_a_database_of_the_row_layout_migrates_and_answers_the_same_rows(db_url)
 
 
 def test_prune_keeps_the_latest_two_loads_of_each_session_and_the_whole_manifest(db_url, capsys):
-    refs = _refs(db_url)
+    refs = bahrain_2024(db_url)
     race = [
-        _load(db_url, refs["R"], synthetic_frames(seed, START, drivers=2, laps=2))[0].load_id
+        load(db_url, refs["R"], synthetic_frames(seed, START, drivers=2, laps=2))[0].load_id
         for seed in (1, 2, 3)
     ]
-    qualifying = _load(db_url, refs["Q"], synthetic_frames(4, START, drivers=2, laps=2))
+    qualifying = load(db_url, refs["Q"], synthetic_frames(4, START, drivers=2, laps=2))
     manifest = scalar(db_url, "select count(*) from raw.load_manifest")
 
     assert main(["prune"]) == 0

@@ -11,7 +11,7 @@ import pytest
 from flows.config import PROJECT_DIR
 from flows.load.connection import connect
 from flows.load.raw_schema import ensure_raw_tables
-from tests.integration.conftest import scalar
+from tests.integration.database import scalar
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,24 +18,19 @@ import httpx
 import pytest
 
 from flows.config import PROJECT_DIR
-from tests.integration.conftest import query, scalar
+from tests.integration.database import query, scalar
+from tests.integration.waiting import free_port, wait_for, wait_until_answering
 
 pytestmark = pytest.mark.integration
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory):
     """`prefect server start` on a free loopback port, with its own home and database, shared
     by this module's tests (it takes up to a minute to start); its Prefect variables."""
-    port, home = _free_port(), tmp_path_factory.mktemp("prefect-server")
+    port, home = free_port(), tmp_path_factory.mktemp("prefect-server")
     variables = {
         "PREFECT_HOME": str(home / "prefect-home"),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
@@ -55,7 +49,9 @@ def prefect_server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_healthy(variables["PREFECT_API_URL"], server)
+        wait_until_answering(
+            f"{variables['PREFECT_API_URL']}/health", server, 120, "the Prefect server"
+        )
         yield variables
     finally:
         server.terminate()
@@ -69,6 +65,14 @@ def prefect_env(prefect_server) -> dict[str, str]:
     return {**os.environ, **prefect_server}
 
 
+@pytest.fixture
+def worker_env(prefect_env, db_url, offline_fastf1) -> dict[str, str]:
+    """A worker's environment: ``prefect_env`` on the test's database, FastF1 offline on the
+    recorded sessions."""
+    cache = {"FASTF1_CACHE_DIR": str(offline_fastf1), "FASTF1_OFFLINE": "1"}
+    return {**prefect_env, "DATABASE_URL": db_url, **cache}
+
+
 @contextmanager
 def _schedules_paused(env: dict, name: str = "sync/twice-daily"):
     """No scheduled run falls due while workers run the test's own runs (the hourly schedule
@@ -79,20 +83,6 @@ def _schedules_paused(env: dict, name: str = "sync/twice-daily"):
         yield
     finally:
         _api(env, "POST", f"/deployments/{deployment_id}/resume_deployment")
-
-
-def _wait_healthy(api_url: str, server: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the Prefect server exited during start-up")
-        try:
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise TimeoutError("the Prefect server did not become healthy")
 
 
 def _prefect(env: dict, *args: str) -> str:
@@ -162,28 +152,14 @@ def _api(env: dict, method: str, path: str, **body) -> object:
     return response.json() if response.content else None
 
 
-def _wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(2)
-    return value
-
-
 def _start_run(env: dict, deployment: str, *params: str) -> str:
     out = _prefect(env, "deployment", "run", deployment, *params)
     line = next(line for line in out.splitlines() if "UUID" in line)
     return line.split()[-1]
 
 
-def test_worker_runs_the_sync_deployment(prefect_env, db_url, offline_fastf1):
-    env = {
-        **prefect_env,
-        "DATABASE_URL": db_url,
-        "FASTF1_CACHE_DIR": str(offline_fastf1),
-        "FASTF1_OFFLINE": "1",
-    }
+def test_worker_runs_the_sync_deployment(worker_env, db_url):
+    env = worker_env
     _deploy(env)
     deployments = _prefect(env, "deployment", "ls")
     assert "sync/twice-daily" in deployments and "backfill/season" in deployments
@@ -209,13 +185,8 @@ def test_worker_runs_the_sync_deployment(prefect_env, db_url, offline_fastf1):
     assert statuses["2019-italian-grand-prix-r"] == "scheduled"
 
 
-def test_two_workers_share_a_fanned_out_season(prefect_env, db_url, offline_fastf1):
-    env = {
-        **prefect_env,
-        "DATABASE_URL": db_url,
-        "FASTF1_CACHE_DIR": str(offline_fastf1),
-        "FASTF1_OFFLINE": "1",
-    }
+def test_two_workers_share_a_fanned_out_season(worker_env, db_url):
+    env = worker_env
     _deploy(env)
     run_id = _start_run(
         env,
@@ -307,7 +278,7 @@ def test_the_scheduler_creates_upcoming_sync_runs(prefect_env):
         # the scheduler makes at least 3 runs per schedule
         return runs if kinds.count(None) >= 3 and kinds.count(6) >= 3 else None
 
-    runs = _wait_for(scheduled_runs, 120, "the scheduler to create sync/twice-daily runs")
+    runs = wait_for(scheduled_runs, 120, "the scheduler to create sync/twice-daily runs", every=2)
 
     assert all(run["auto_scheduled"] for run in runs)  # made by the scheduler, not by hand
     starts = [datetime.fromisoformat(r["expected_start_time"]) for r in runs]
@@ -389,10 +360,10 @@ def test_a_failed_sync_run_posts_to_the_alert_webhook(prefect_env, webhook_recei
 
     # a sync run that fails: no PostgreSQL behind DATABASE_URL
     run_id = _start_run(env, "sync/twice-daily", "--param", "skip_schedule=true")
-    worker_env = {**env, "DATABASE_URL": f"postgresql://f1@127.0.0.1:{_free_port()}/f1"}
+    worker_env = {**env, "DATABASE_URL": f"postgresql://f1@127.0.0.1:{free_port()}/f1"}
     assert _run_worker_until(worker_env, [run_id]) == ["FAILED"]
 
-    _wait_for(lambda: received, 120, "the alert webhook's POST")
+    wait_for(lambda: received, 120, "the alert webhook's POST", every=2)
     (path, body), *_ = received
     assert path == f"/hook?token={token}"
     alert = json.loads(body)

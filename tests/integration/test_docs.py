@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 
-import httpx
 import pytest
 
 from flows.config import DBT_PROJECT_DIR, PROJECT_DIR
 from flows.load.connection import connect
 from flows.load.raw_schema import ensure_raw_tables
 from flows.transform.dbt import build_staged, run_dbt
+from tests.cli import CLI
+from tests.integration.waiting import free_port, wait_until_answering
 
 pytestmark = pytest.mark.integration
 
@@ -92,25 +90,19 @@ def test_the_lineage_runs_from_raw_through_staged_to_marts(built_docs):
         assert not any(p.startswith("source.") for p in parents[f"model.f1.{mart}"]), mart
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_served_docs_site_lists_the_staged_models_in_a_browser(db_url, tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is missing: `make browser` (or .ci/run) installs it"
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "flows.operator.cli", "docs", "--serve", "--port", str(port)],
+        [*CLI, "docs", "--serve", "--port", str(port)],
         cwd=PROJECT_DIR,
         env={**os.environ, "DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/", server)
+        wait_until_answering(f"http://127.0.0.1:{port}/", server, 240, "the docs server")
         dom = subprocess.run(
             [
                 chromium,
@@ -136,17 +128,3 @@ def test_served_docs_site_lists_the_staged_models_in_a_browser(db_url, tmp_path)
         server.wait(timeout=30)
     for model in ("events", "sessions", "results", "laps", "car_data", "podiums", "race_entries"):
         assert f">{model}<" in dom.replace(" ", "") or f'title="{model}"' in dom, model
-
-
-def _wait_for(url: str, server: subprocess.Popen, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the docs server exited")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise TimeoutError(f"{url} did not answer")

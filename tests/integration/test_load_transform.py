@@ -9,15 +9,11 @@ import polars as pl
 import pytest
 
 from flows.datasets import SESSION_DATASETS
-from flows.extract.schedule import schedule_frames, session_refs
-from flows.extract.session import SessionExtract
 from flows.load.connection import connect
 from flows.load.manifest import complete_sessions
-from flows.load.raw_tables import ddl_statements
-from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import build_staged
-from tests.integration.conftest import query, scalar
-from tests.schedules import wide_schedule
+from tests.integration.database import query, scalar
+from tests.integration.loading import bahrain_2024, load
 from tests.synthetic import synthetic_frames, synthetic_session
 
 pytestmark = pytest.mark.integration
@@ -26,30 +22,14 @@ START = datetime(2024, 3, 2, 15, tzinfo=UTC)
 STAGED = tuple(d.name for d in SESSION_DATASETS)  # every registered dataset has a staged model
 
 
-def _prepare(url: str):
-    events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_schedule(conn, 2024, events, sessions)
-    return {r.session_type: r for r in session_refs(events, sessions)}
-
-
-def _load(url: str, ref, frames: dict[str, pl.DataFrame | None]):
-    with connect(url) as conn:
-        return write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
-
-
 def _staged_counts(url: str) -> dict[str, int]:
     return {t: scalar(url, f"select count(*) from staged.{t}") for t in STAGED}
 
 
 def test_load_then_build_gives_one_row_per_key(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=3, laps=4)
-    _load(db_url, race, frames)
+    load(db_url, race, frames)
     build_staged(db_url)
 
     counts = _staged_counts(db_url)
@@ -67,13 +47,13 @@ def test_load_then_build_gives_one_row_per_key(db_url):
 
 
 def test_second_load_supersedes_first_and_adds_no_staged_rows(db_url):
-    race = _prepare(db_url)["R"]
-    _load(db_url, race, synthetic_frames(7, START, drivers=3, laps=4))
+    race = bahrain_2024(db_url)["R"]
+    load(db_url, race, synthetic_frames(7, START, drivers=3, laps=4))
     build_staged(db_url)
     before = _staged_counts(db_url)
 
     newer = synthetic_frames(8, START, drivers=3, laps=4)
-    _load(db_url, race, newer)
+    load(db_url, race, newer)
     build_staged(db_url)
 
     assert _staged_counts(db_url) == before
@@ -85,10 +65,10 @@ def test_second_load_supersedes_first_and_adds_no_staged_rows(db_url):
 
 
 def test_unavailable_dataset_keeps_the_last_loaded_copy(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     first = synthetic_frames(7, START, drivers=2, laps=3)
-    _load(db_url, race, first)
-    _load(db_url, race, {**synthetic_frames(9, START, drivers=2, laps=3), "laps": None})
+    load(db_url, race, first)
+    load(db_url, race, {**synthetic_frames(9, START, drivers=2, laps=3), "laps": None})
     build_staged(db_url)
 
     assert scalar(db_url, "select count(*) from staged.laps") == first["laps"].height
@@ -100,11 +80,11 @@ def test_unavailable_dataset_keeps_the_last_loaded_copy(db_url):
 
 
 def test_a_failed_load_leaves_nothing_behind(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
     broken = frames["weather"].with_columns(pl.col("air_temp").cast(pl.String))  # wrong type
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
-        _load(db_url, race, {**frames, "weather": broken})
+        load(db_url, race, {**frames, "weather": broken})
 
     for table in (*STAGED, "load_manifest"):
         assert scalar(db_url, f"select count(*) from raw.{table}") == (
@@ -113,11 +93,11 @@ def test_a_failed_load_leaves_nothing_behind(db_url):
 
 
 def test_complete_means_results_loaded_and_nothing_failed(db_url):
-    refs = _prepare(db_url)
-    _load(db_url, refs["R"], synthetic_frames(7, START, drivers=2, laps=3))
+    refs = bahrain_2024(db_url)
+    load(db_url, refs["R"], synthetic_frames(7, START, drivers=2, laps=3))
     only_weather = {name: None for name in STAGED}
     only_weather["weather"] = synthetic_frames(7, START, drivers=2, laps=3)["weather"]
-    _load(db_url, refs["Q"], only_weather)
+    load(db_url, refs["Q"], only_weather)
 
     with connect(db_url) as conn:
         assert complete_sessions(conn.cursor(), 2024) == {refs["R"].session_id}
@@ -131,14 +111,14 @@ def _utc(value) -> datetime:
 def test_utc_times_are_t0_date_plus_the_session_time_offsets(db_url):
     """Laps, weather, statuses and race control in UTC, from the session's t0_date: the moment
     FastF1 derives from the telemetry (the latest Date - Time of any car's samples)."""
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     session = synthetic_session(7, START, drivers=3, laps=4)
     t0 = max(
         (samples["Date"] - samples["Time"]).max()
         for name in ("car_data", "position_data")
         for samples in session[name].values()
     )
-    _load(db_url, race, synthetic_frames(7, START, drivers=3, laps=4))
+    load(db_url, race, synthetic_frames(7, START, drivers=3, laps=4))
     build_staged(db_url)
 
     started = session["session_status"].set_index("Status")["Time"]["Started"]
@@ -170,9 +150,9 @@ def test_utc_times_are_t0_date_plus_the_session_time_offsets(db_url):
 
 
 def test_without_session_info_utc_times_are_null_and_offsets_stay(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
-    _load(db_url, race, {**frames, "session_info": None})
+    load(db_url, race, {**frames, "session_info": None})
     build_staged(db_url)
 
     assert scalar(db_url, "select count(*) from staged.session_info") == 0
@@ -187,10 +167,10 @@ def test_without_session_info_utc_times_are_null_and_offsets_stay(db_url):
 
 
 def test_circuit_corners_come_from_the_latest_session_with_circuit_info(db_url):
-    refs = _prepare(db_url)
+    refs = bahrain_2024(db_url)
     qualifying = synthetic_frames(5, START, drivers=2, laps=3)
-    _load(db_url, refs["Q"], qualifying)
-    _load(
+    load(db_url, refs["Q"], qualifying)
+    load(
         db_url, refs["R"], {**synthetic_frames(6, START, drivers=2, laps=3), "circuit_info": None}
     )
     build_staged(db_url)
@@ -205,7 +185,7 @@ def test_circuit_corners_come_from_the_latest_session_with_circuit_info(db_url):
     rotation = "select rotation from marts.circuits where circuit_id = 'bahrain'"
     assert scalar(db_url, rotation) == markers["rotation"][0]
 
-    _load(db_url, refs["R"], synthetic_frames(6, START, drivers=2, laps=3))
+    load(db_url, refs["R"], synthetic_frames(6, START, drivers=2, laps=3))
     build_staged(db_url)
     assert set(query(db_url, "select distinct session_id from marts.circuit_corners")) == {
         (refs["R"].session_id,)

@@ -17,16 +17,15 @@ from fastf1.exceptions import DataNotLoadedError
 from fastf1.mvapi import get_circuit_info
 
 from flows.config import get_settings
-from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import fetch_schedule, schedule_frames, session_refs
 from flows.extract.session import extract_session
 from flows.load.connection import connect
 from flows.load.raw_schema import ensure_raw_tables
 from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import build_staged
-from tests.conftest import FROZEN_HTTP_CACHE
-from tests.integration.conftest import query
-from tests.integration.marts_support import micros, micros_sql, module_database
+from tests.conftest import FROZEN_HTTP_CACHE, use_offline_cache
+from tests.integration.database import module_database, query
+from tests.integration.marts_support import micros, micros_sql
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
@@ -56,11 +55,8 @@ def replay_db(pg_server, frozen_cache_dir, tmp_path_factory):
     on the recording) and loader, without the orchestration the replay backfill tests cover."""
     with module_database(pg_server) as url:
         with pytest.MonkeyPatch.context() as env:
-            env.setenv("FASTF1_CACHE_DIR", str(frozen_cache_dir))
-            env.setenv("FASTF1_OFFLINE", "1")
             env.setenv("DATA_DIR", str(tmp_path_factory.mktemp("data")))
-            get_settings.cache_clear()
-            configure_fastf1(get_settings())
+            use_offline_cache(env, frozen_cache_dir)
             with connect(url) as conn:
                 ensure_raw_tables(conn)
                 for season in sorted({k[0] for k in RECORDED}):

@@ -16,40 +16,27 @@ import pytest
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
-from flows.load.raw_tables import ddl_statements
 from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import build_staged, run_dbt
 from flows.transform.profile import dbt_env
-from tests.integration.conftest import query
-from tests.integration.marts_support import module_database, project_copy
+from tests.integration.database import module_database, query
+from tests.integration.loading import create_raw_tables
+from tests.integration.marts_support import project_copy
+from tests.schedules import CONVENTIONAL, Event, fastf1_schedule, sprint_weekend, weekend
 from tests.synthetic import synthetic_frames
-from tests.unit.builders import CONVENTIONAL, Event, fastf1_schedule, weekend
 
 pytestmark = pytest.mark.integration
 
-SPRINT = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
 SEASONS = {
     2024: [
         Event(1, "Bahrain Grand Prix", weekend("2024-03-01"), location="Sakhir"),
-        Event(
-            2,
-            "Chinese Grand Prix",
-            weekend("2024-03-15", SPRINT),
-            "sprint_qualifying",
-            location="Shanghai",
-        ),
+        sprint_weekend(2, "Chinese Grand Prix", "2024-03-15", location="Shanghai"),
         Event(3, "Italian Grand Prix", weekend("2024-03-29"), location="Monza"),
         Event(4, "Sakhir Grand Prix", weekend("2024-04-12"), location="Sakhir"),
     ],
     2025: [
         Event(1, "Bahrain Grand Prix", weekend("2025-03-07"), location="Sakhir"),
-        Event(
-            2,
-            "Miami Grand Prix",
-            weekend("2025-03-21", SPRINT),
-            "sprint_qualifying",
-            location="Miami",
-        ),
+        sprint_weekend(2, "Miami Grand Prix", "2025-03-21", location="Miami"),
     ],
 }
 assert all(e.sessions[-1][0] == CONVENTIONAL[-1] for s in SEASONS.values() for e in s)
@@ -87,11 +74,8 @@ def season_db(pg_server):
     """Two synthetic seasons loaded (no telemetry) and built; the loaded frames by session."""
     loaded = []
     with module_database(pg_server) as url:
+        create_raw_tables(url)
         with connect(url) as conn:
-            cursor = conn.cursor()
-            for statement in ddl_statements():
-                cursor.execute(statement)
-            conn.commit()
             for season, events in SEASONS.items():
                 event_frame, session_frame = schedule_frames(fastf1_schedule(events), season)
                 write_schedule(conn, season, event_frame, session_frame)

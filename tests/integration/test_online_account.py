@@ -2,77 +2,37 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
-import subprocess
-import sys
-import time
 
 import pytest
 
-from flows.config import PROJECT_DIR
+from tests.cli import run_env, run_in_terminal
 from tests.standin.plugin import LIVETIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.online]
 
-COMMAND = [
-    sys.executable,
-    "-m",
-    "flows.operator.cli",
-    "backfill",
-    "--year",
-    "2019",
-    "--events",
-    "Italian",
-]
-COMMAND += ["--sessions", "Q"]
+MONZA_Q = ["backfill", "--year", "2019", "--events", "Italian", "--sessions", "Q"]
 PROMPT = "F1 account email"  # fastf1/internals/f1account/login.py asks this on a terminal
 
 
 def _env(db_url: str, tmp_path, **extra) -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {
-        **os.environ,  # the stand-in's proxy variables (the `standin` fixture set them)
-        "DATABASE_URL": db_url,
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
-        "FASTF1_CACHE_DIR": str(tmp_path / "fastf1-cache"),  # cold: every stream is fetched
-        "DATA_DIR": str(tmp_path / "data"),
-        "COLUMNS": "120",
+    env = run_env(
+        db_url,  # and the stand-in's proxy variables (the `standin` fixture set them)
+        FASTF1_CACHE_DIR=str(tmp_path / "fastf1-cache"),  # cold: every stream is fetched
+        COLUMNS="120",
         **extra,
-    }
+    )
     for name in ("F1_USERNAME", "F1_PASSWORD"):
         if name not in extra:
             env.pop(name, None)
     return env
 
 
-def _run_in_terminal(env: dict[str, str], timeout: float = 600) -> tuple[int | None, str]:
+def _run_in_terminal(env: dict[str, str]) -> tuple[int, str]:
     """Run the backfill with a terminal on stdin, stdout and stderr; a prompt would hang it."""
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        COMMAND, cwd=PROJECT_DIR, env=env, stdin=secondary, stdout=secondary, stderr=secondary
-    )
-    os.close(secondary)
-    output, deadline = b"", time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([primary], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the terminal closed: the process is done
-            break
-        if not chunk:
-            break
-        output += chunk
-    if proc.poll() is None:  # still running at the deadline: it waits for input
-        proc.kill()
-    os.close(primary)
+    code, output = run_in_terminal(MONZA_Q, env)
     text = re.sub(r"\x1b\[[0-9;]*m", "", output.decode(errors="replace"))  # no styles
-    return proc.wait(timeout=30), " ".join(text.split())
+    return code, " ".join(text.split())
 
 
 def test_without_an_account_a_terminal_run_never_prompts(

@@ -18,7 +18,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRun
 from flows.backfill import backfill
 from flows.config import PROJECT_DIR, get_settings
 from flows.extract.cache import configure_fastf1
-from tests.integration.conftest import scalar
+from tests.integration.database import scalar
 from tests.integration.test_replay_backfill import DATASETS, RECORDED
 from tests.standin.plugin import JOLPICA
 

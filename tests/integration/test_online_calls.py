@@ -7,22 +7,21 @@ Expected figures are FastF1's own, from ../shared/fastf1-frozen/README.md.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flows.backfill import backfill
-from flows.config import PROJECT_DIR, get_settings
+from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
 from flows.extract.schedule import fetch_schedule
 from flows.extract.session import extract_session
 from flows.sync import sync
-from tests.integration.conftest import query, scalar
-from tests.integration.test_replay_backfill import RECORDED, TOP_THREE
-from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR, online_env
+from tests.cli import run_cli, run_env
+from tests.integration.database import query, scalar
+from tests.integration.test_replay_backfill import RECORDED, TOP_THREE, top_three
+from tests.standin.plugin import JOLPICA, LIVETIMING, MIRROR
 from tests.unit.test_session_extract import recorded_ref
 
 pytestmark = [pytest.mark.online, pytest.mark.integration]
@@ -67,16 +66,6 @@ def _figures(url: str, session_id: str) -> tuple[int | None, ...]:
     return tuple(count or None for count in counts)
 
 
-def _podium(url: str, session_id: str) -> list[str]:
-    rows = query(
-        url,
-        "select abbreviation from staged.results where session_id = $1 and position <= 3 "
-        "order by position",
-        session_id,
-    )
-    return [r[0] for r in rows]
-
-
 def test_an_unpublished_session_costs_two_calls(standin):
     ref = recorded_ref(2019, "Australian Grand Prix", "R")  # not recorded: never published
     before = len(standin.requests())
@@ -100,26 +89,11 @@ def test_the_schedule_costs_one_call_cold_and_none_warm(standin):
 
 def _cli_backfill(standin, db_url: str, cache_dir, *args: str, **extra_env: str) -> dict:
     """`make backfill` in a process of its own (its own FastF1 rate limiter), online."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = online_env(
-        standin,
-        DATABASE_URL=db_url,
-        FASTF1_CACHE_DIR=str(cache_dir),
-        PREFECT_API_URL=PREFECT_API_URL.value(),
-        LOG_FORMAT="json",
-        **extra_env,
+    env = run_env(
+        db_url, **standin.env(), FASTF1_CACHE_DIR=str(cache_dir), LOG_FORMAT="json", **extra_env
     )
     env.pop("FASTF1_OFFLINE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "flows.operator.cli", "backfill", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = run_cli("backfill", *args, env=env, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     return next(line["summary"] for line in lines if "summary" in line)
@@ -132,7 +106,7 @@ def test_a_cold_online_season_costs_two_calls_per_unpublished_session_and_a_reru
 
     monza_q = "2019-italian-grand-prix-q"
     assert _figures(db_url, monza_q) == (20, 275, 95, 40, 12, 17)
-    assert _podium(db_url, monza_q) == ["LEC", "HAM", "BOT"]
+    assert top_three(db_url, monza_q) == ["LEC", "HAM", "BOT"]
     statuses = Counter(r[0] for r in query(db_url, "select status from staged.sessions"))
     sessions = sum(statuses.values())
     assert statuses == {"completed": 1, "unpublished": sessions - 1}
@@ -181,7 +155,7 @@ def test_a_session_held_back_then_published_is_completed_by_the_next_online_sync
     assert not summary.failed
     assert _status(db_url, sprint) == "completed"
     assert _figures(db_url, sprint) == (20, 308, None, None, 13, 5)
-    assert _podium(db_url, sprint) == ["PER", "LEC", "VER"]
+    assert top_three(db_url, sprint) == ["PER", "LEC", "VER"]
     fetched = {r["path"] for r in standin.requests()[before:] if r["status"] == 200}
     assert SPRINT + "TimingData.jsonStream" in fetched  # fresh from F1, not from a cache
 
@@ -197,7 +171,7 @@ def test_late_results_complete_a_race_and_sessions_unpublished_a_week_on_stop_be
 
     assert _status(db_url, race) == "awaiting_results"  # F1's own driver list, no classification
     assert scalar(db_url, "select count(*) from staged.results where session_id = $1", race) == 20
-    assert _podium(db_url, race) == []
+    assert top_three(db_url, race) == []
     assert {_status(db_url, s) for s in others} == {"awaiting_results"}
 
     standin.set_rules()  # Jolpica publishes the classification
@@ -210,7 +184,7 @@ def test_late_results_complete_a_race_and_sessions_unpublished_a_week_on_stop_be
     # nothing of the incomplete load was kept in FastF1's HTTP cache (12 h): fetched afresh
     assert (LIVETIMING, BAHRAIN_RACE + "RaceControlMessages.jsonStream") in fetched
     assert _figures(db_url, race) == (20, None, None, 73, 11, 5)
-    assert _podium(db_url, race) == ["VER", "PER", "ALO"]
+    assert top_three(db_url, race) == ["VER", "PER", "ALO"]
 
     week_later = day_after + timedelta(days=7)  # the others' last poll: then unpublished
     sync(year=2023, as_of=week_later, skip_schedule=True)
@@ -267,4 +241,4 @@ def test_a_cold_online_season_completes_through_rate_limits_and_server_errors(
         assert _status(db_url, session_id) == "completed"
     for session_id, podium in TOP_THREE.items():
         if session_id in recorded:
-            assert _podium(db_url, session_id) == podium
+            assert top_three(db_url, session_id) == podium

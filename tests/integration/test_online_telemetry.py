@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import adbc_driver_postgresql.dbapi as pg
 import fastf1
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ import pytest
 from flows.backfill import backfill
 from flows.config import get_settings
 from flows.extract.cache import configure_fastf1
-from tests.integration.conftest import scalar
+from tests.integration.database import arrow, scalar
 from tests.standin.plugin import LIVETIMING
 from tests.standin.telemetry_streams import encode_car_data, encode_position, synthetic_telemetry
 
@@ -59,9 +58,12 @@ def monza_with_telemetry(standin, db_url, prefect_backend):
 
 def _staged(url: str, sql: str, *params) -> pl.DataFrame:
     """Rows of a query; intervals come as microseconds (``*_us``: Polars reads no intervals)."""
-    with pg.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute(sql, parameters=params or None)
-        return pl.from_arrow(cursor.fetch_arrow_table())
+    return pl.from_arrow(arrow(url, sql, *params))
+
+
+def _lap(url: str, table: str, columns: str, driver: str, number: int) -> pl.DataFrame:
+    """A lap's rows of staged.lap_car_data or lap_position_data."""
+    return _staged(url, LAP.format(table=table, columns=columns), SESSION_ID, driver, number)
 
 
 def _as_fastf1_reads(samples: pl.DataFrame) -> pl.DataFrame:
@@ -181,13 +183,7 @@ def _assert_fastest_laps(db_url: str, session) -> None:
         lap = session.laps.pick_drivers(driver).pick_fastest()
         number = int(lap["LapNumber"])
         expected = lap.get_car_data().add_distance()
-        got = _staged(
-            db_url,
-            LAP.format(table="lap_car_data", columns="speed, distance"),
-            SESSION_ID,
-            driver,
-            number,
-        )
+        got = _lap(db_url, "lap_car_data", "speed, distance", driver, number)
         assert len(expected) > 250, "the lap is covered by the samples"  # 79 s at ~4 Hz
         assert got["time_us"].to_list() == (expected["Time"] // MICROSECOND).tolist(), driver
         assert got["speed"].to_list() == expected["Speed"].tolist(), driver
@@ -195,13 +191,7 @@ def _assert_fastest_laps(db_url: str, session) -> None:
         assert got["distance"][-1] == pytest.approx(expected["Distance"].iloc[-1], abs=1e-6)
 
         positions = lap.get_pos_data()
-        got = _staged(
-            db_url,
-            LAP.format(table="lap_position_data", columns="status, x, y, z"),
-            SESSION_ID,
-            driver,
-            number,
-        )
+        got = _lap(db_url, "lap_position_data", "status, x, y, z", driver, number)
         assert got["time_us"].to_list() == (positions["Time"] // MICROSECOND).tolist(), driver
         for theirs, ours in (("Status", "status"), ("X", "x"), ("Y", "y"), ("Z", "z")):
             assert got[ours].to_list() == positions[theirs].tolist(), (driver, ours)

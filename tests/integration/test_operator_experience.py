@@ -2,57 +2,24 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
-import pty
 import re
-import struct
-import subprocess
-import sys
-import termios
 
 import pytest
 
 from flows.backfill import backfill
-from flows.config import PROJECT_DIR
+from tests.cli import replay_env, run_cli, run_in_terminal
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
-COMMAND = [
-    sys.executable,
-    "-m",
-    "flows.operator.cli",
-    "backfill",
-    "--year",
-    "2019",
-    "--events",
-    "Italian",
-]
-
-
-def _env(db_url: str, cache, tmp_path, **extra) -> dict:
-    from prefect.settings import PREFECT_API_URL
-
-    return {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "FASTF1_CACHE_DIR": str(cache),
-        "FASTF1_OFFLINE": "1",
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
-        "DATA_DIR": str(tmp_path / "data"),
-        **extra,
-    }
+MONZA = ["backfill", "--year", "2019", "--events", "Italian"]
 
 
 def test_json_lines_on_the_console_and_the_project_lines_in_prefect(
     db_url, offline_fastf1, prefect_backend, tmp_path
 ):
-    env = _env(db_url, offline_fastf1, tmp_path, LOG_FORMAT="json")
-    done = subprocess.run(
-        COMMAND, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600
-    )
+    done = run_cli(*MONZA, env=replay_env(db_url, offline_fastf1, LOG_FORMAT="json"), timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
 
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
@@ -114,31 +81,9 @@ def test_report_is_published_as_prefect_artifacts(db_url, offline_fastf1, prefec
 
 # --- the console, as a person sees it -----------------------------------------------------------
 
-SEASON = [sys.executable, "-m", "flows.operator.cli", "backfill", "--year", "2019"]
+SEASON = ["backfill", "--year", "2019"]
 LOG_LINE = re.compile(r"\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 REPORT_TITLE = "2019: sessions (rows loaded)"
-
-
-def run_in_terminal(command: list[str], env: dict, columns: int = 120) -> bytes:
-    """Everything ``command`` writes to a pseudo-terminal of ``columns`` columns."""
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    proc = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=env, stdin=secondary, stdout=secondary, stderr=secondary
-    )
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the terminal closed: the process is done
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(primary)
-    assert proc.wait(timeout=600) == 0, output.decode(errors="replace")[-3000:]
-    return output
 
 
 def screen(output: bytes) -> list[str]:
@@ -166,10 +111,12 @@ def screen(output: bytes) -> list[str]:
 
 
 def test_a_season_in_a_terminal_is_a_few_lines_above_the_report(
-    db_url, offline_fastf1, prefect_backend, tmp_path
+    db_url, offline_fastf1, prefect_backend
 ):
-    env = _env(db_url, offline_fastf1, tmp_path, TERM="xterm-256color")
-    shown = screen(run_in_terminal(SEASON, env))
+    env = replay_env(db_url, offline_fastf1, TERM="xterm-256color")
+    code, output = run_in_terminal(SEASON, env)
+    assert code == 0, output.decode(errors="replace")[-3000:]
+    shown = screen(output)
 
     before_report = shown[: shown.index(REPORT_TITLE)]
     assert len([line for line in before_report if line]) <= 30, "\n".join(before_report)
@@ -193,17 +140,17 @@ def test_a_season_in_a_terminal_is_a_few_lines_above_the_report(
 
 
 def test_without_a_terminal_no_colour_codes_and_no_wrapping(
-    db_url, offline_fastf1, prefect_backend, tmp_path
+    db_url, offline_fastf1, prefect_backend
 ):
     # A sprint weekend and a conventional one (seven session columns); at DEBUG, dbt prints
     # its whole log to stdout.
-    command = [*SEASON[:4], "--year", "2023", "--events", "Azerbaijan,Miami"]
-    env = _env(db_url, offline_fastf1, tmp_path, LOG_LEVEL="DEBUG")
-    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, timeout=600)
+    command = ["backfill", "--year", "2023", "--events", "Azerbaijan,Miami"]
+    env = replay_env(db_url, offline_fastf1, LOG_LEVEL="DEBUG")
+    done = run_cli(*command, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
 
-    assert "Finished running" in done.stdout.decode()  # dbt's own output is there
-    output = (done.stdout + done.stderr).decode()
+    assert "Finished running" in done.stdout  # dbt's own output is there
+    output = done.stdout + done.stderr
     assert "\x1b" not in output  # neither ours nor dbt's
     lines = output.splitlines()
     assert any(line.startswith("│ Azerbaijan Grand Prix ") for line in lines), output

@@ -10,19 +10,11 @@ import polars as pl
 import pytest
 
 from flows.datasets import BY_NAME, LINEAGE
-from flows.extract.schedule import schedule_frames, session_refs
-from flows.extract.session import SessionExtract
 from flows.load import ingest as ingest_module
 from flows.load.connection import connect
-from flows.load.raw_tables import (
-    PARTITIONED,
-    create_table_sql,
-    ddl_statements,
-    partition_lock_key,
-)
-from flows.load.session_load import write_schedule, write_session
-from tests.integration.conftest import query, scalar
-from tests.schedules import wide_schedule
+from flows.load.raw_tables import PARTITIONED, create_table_sql, partition_lock_key
+from tests.integration.database import query, scalar
+from tests.integration.loading import bahrain_2024, create_raw_tables, load
 from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
@@ -35,43 +27,23 @@ UNATTACHED = (
 )
 
 
-def _prepare(url: str, plain: tuple[str, ...] = ()):
-    """Raw tables (``plain`` ones as created before partitioning and the compact layout) and a
-    2024 schedule."""
-    events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
+def _plain_tables(url: str, tables: tuple[str, ...]) -> None:
+    """Tables as created before partitioning and the compact layout: a row per sample."""
     with connect(url) as conn:
         cursor = conn.cursor()
         cursor.execute("create schema raw")
-        for table in plain:
-            row_layout = {**LINEAGE, **BY_NAME[table].schema}  # a row per sample, as then
-            cursor.execute(create_table_sql(table, row_layout))
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_schedule(conn, 2024, events, sessions)
-    return {r.session_type: r for r in session_refs(events, sessions)}
-
-
-def _load(url: str, ref, frames):
-    with connect(url) as conn:
-        return write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
-
-
-def _run_ddl(url: str) -> None:
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
+        for table in tables:
+            cursor.execute(create_table_sql(table, {**LINEAGE, **BY_NAME[table].schema}))
         conn.commit()
 
 
 def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatch):
     monkeypatch.setattr(ingest_module, "BATCH_ROWS", 100)  # several batches per stream
-    refs = _prepare(db_url)
+    refs = bahrain_2024(db_url)
     frames = {
         ref: synthetic_frames(seed, START, drivers=3, laps=4) for seed, ref in enumerate("QR")
     }
-    load_ids = {ref: _load(db_url, refs[ref], f)[0].load_id for ref, f in frames.items()}
+    load_ids = {ref: load(db_url, refs[ref], f)[0].load_id for ref, f in frames.items()}
 
     for table in PARTITIONED:
         partitions = query(
@@ -96,24 +68,24 @@ def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatc
 
 
 def test_a_failed_load_leaves_no_rows_and_the_next_ddl_run_drops_its_partitions(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
     broken = frames["race_control_messages"].with_columns(pl.col("lap").cast(pl.String))
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
-        _load(db_url, race, {**frames, "race_control_messages": broken})  # after telemetry
+        load(db_url, race, {**frames, "race_control_messages": broken})  # after telemetry
 
     assert [scalar(db_url, f"select count(*) from raw.{t}") for t in PARTITIONED] == [0, 0]
     assert len(query(db_url, UNATTACHED)) == len(PARTITIONED)  # filled, never attached
-    _run_ddl(db_url)
+    create_raw_tables(db_url)
     assert query(db_url, UNATTACHED) == []
 
 
 def test_the_ddl_run_keeps_the_partition_of_a_load_still_running(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
     broken = frames["race_control_messages"].with_columns(pl.col("lap").cast(pl.String))
     with pytest.raises(Exception):  # noqa: B017
-        _load(db_url, race, {**frames, "race_control_messages": broken})
+        load(db_url, race, {**frames, "race_control_messages": broken})
     (orphan, *_) = [name for (name,) in query(db_url, UNATTACHED)]
     table, digits = orphan.split("__")
     load_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
@@ -124,17 +96,18 @@ def test_the_ddl_run_keeps_the_partition_of_a_load_still_running(db_url):
             "select pg_advisory_xact_lock(hashtextextended($1, 0))",
             parameters=(partition_lock_key(table, load_id),),
         )
-        _run_ddl(db_url)
+        create_raw_tables(db_url)
         assert orphan in {name for (name,) in query(db_url, UNATTACHED)}
         running.rollback()
-    _run_ddl(db_url)
+    create_raw_tables(db_url)
     assert query(db_url, UNATTACHED) == []
 
 
 def test_telemetry_tables_made_before_partitioning_are_converted_and_loaded(db_url):
-    race = _prepare(db_url, plain=PARTITIONED)["R"]
+    _plain_tables(db_url, PARTITIONED)
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
-    _load(db_url, race, frames)
+    load(db_url, race, frames)
 
     kinds = query(
         db_url,
@@ -149,10 +122,10 @@ def test_telemetry_tables_made_before_partitioning_are_converted_and_loaded(db_u
 
 
 def test_a_column_a_newer_fastf1_adds_reaches_the_partition(db_url):
-    race = _prepare(db_url)["R"]
+    race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
     car = frames["car_data"].with_columns(pl.lit(1.5).alias("new_metric"))
-    _load(db_url, race, {**frames, "car_data": car})
+    load(db_url, race, {**frames, "car_data": car})
 
     stored = "select count(x) from raw.car_data, unnest(new_metric) as x"
     assert scalar(db_url, stored) == car.height

@@ -9,16 +9,11 @@ names, in a comment, the protection it proves: without it, the test fails.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,26 +21,22 @@ from pathlib import Path
 import fastf1
 import numpy as np
 import pytest
-import requests
-from fastf1.exceptions import RateLimitExceededError
-from requests.hooks import dispatch_hook
 
 from flows import datasets
 from flows.backfill import backfill
-from flows.config import DBT_PROJECT_DIR, PROJECT_DIR, get_settings
-from flows.extract.cache import configure_fastf1
-from flows.extract.schedule import SessionRef, fetch_schedule, schedule_frames, session_refs
-from flows.extract.session import FastF1RequestError, SessionExtract, extract_session
-from flows.load.connection import connect
-from flows.load.raw_tables import ddl_statements, raw_table_schemas
-from flows.load.session_load import write_schedule, write_session
+from flows.config import DBT_PROJECT_DIR, PROJECT_DIR
+from flows.extract.schedule import fetch_schedule, schedule_frames, session_refs
+from flows.extract.session import FastF1RequestError, extract_session
+from flows.load.raw_tables import raw_table_schemas
 from flows.load.telemetry_layout import TELEMETRY
 from flows.operator.report import RunSummary, SessionOutcome
 from flows.outcome import SessionsFailed
-from flows.tasks import load_session
 from flows.transform.dbt import build_staged
-from tests.integration.conftest import query, scalar
-from tests.schedules import wide_schedule
+from tests.cli import CLI, replay_env, run_cli
+from tests.integration.database import query, scalar
+from tests.integration.faults import connection_reset, http_status, rate_limited, read_timeout
+from tests.integration.loading import bahrain_2024, create_raw_tables, load
+from tests.integration.waiting import wait_for
 from tests.synthetic import synthetic_frames
 
 pytestmark = pytest.mark.integration
@@ -144,138 +135,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def cli_env(url: str, cache_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a CLI process on the test's database, cache and Prefect harness."""
-    from prefect.settings import PREFECT_API_URL
-
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "FASTF1_CACHE_DIR": str(cache_dir),
-        "FASTF1_OFFLINE": "1",
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
-        **extra,
-    }
-
-
-BACKFILL_MONZA = ("-m", "flows.operator.cli", "backfill", "--year", "2019", "--events", "Italian")
-
-
-# --- fault injection at FastF1's boundaries -----------------------------------------------------
-
-
-Fault = Callable[[requests.PreparedRequest], requests.Response]
-
-
-def connection_reset(request: requests.PreparedRequest) -> requests.Response:
-    raise requests.ConnectionError("Connection reset by peer (injected)", request=request)
-
-
-def read_timeout(request: requests.PreparedRequest) -> requests.Response:
-    raise requests.ReadTimeout("Read timed out (injected)", request=request)
-
-
-def rate_limited(request: requests.PreparedRequest) -> requests.Response:
-    # what FastF1's own limiter raises from the same method (fastf1.req._SessionWithRateLimiting)
-    raise RateLimitExceededError("any API: 500 calls/h")
-
-
-def http_status(code: int) -> Fault:
-    def respond(request: requests.PreparedRequest) -> requests.Response:
-        response = requests.Response()
-        response.status_code, response.url, response.request = code, request.url, request
-        response.reason, response._content = "injected", b""
-        return response
-
-    return respond
-
-
-class FaultyNetwork:
-    """Faults for chosen URLs, at FastF1's cached requests session (`send`).
-
-    Not a requests adapter: requests-cache answers every URL of the offline replay (cached,
-    or a 504 "not cached") before any adapter is reached, so the faults wrap the session's
-    own `send`, the method where FastF1's rate limiter raises too.
-    """
-
-    def __init__(self) -> None:
-        self.rules: list[tuple[str, Fault, int | None]] = []
-        self.hits: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def add(self, url_part: str, fault: Fault, times: int | None = None) -> None:
-        """Every request whose URL contains ``url_part`` fails (the first ``times`` only)."""
-        self.rules.append((url_part, fault, times))
-
-    def clear(self) -> None:
-        self.rules.clear()
-
-    def wrap(self, session):
-        send = session.send
-
-        def faulty_send(request, **kwargs):
-            with self._lock:
-                fault = None
-                for part, rule_fault, times in self.rules:
-                    if part in request.url and (times is None or self.hits[part] < times):
-                        self.hits[part] += 1
-                        fault = rule_fault
-                        break
-            if not fault:
-                return send(request, **kwargs)
-            # an injected answer goes through the session's response hooks, as requests does
-            return dispatch_hook("response", session.hooks, fault(request), **kwargs)
-
-        return faulty_send
-
-
-@pytest.fixture
-def fresh_fastf1(frozen_cache_dir, tmp_path, monkeypatch) -> Path:
-    """The recorded responses without FastF1's parsed-data pickles: every load makes its HTTP
-    requests again (a pickle left by another test would answer without any request)."""
-    cache = tmp_path / "fastf1-cache"
-    cache.mkdir()
-    for path in frozen_cache_dir.glob("fastf1_http_cache.sqlite*"):
-        shutil.copy(path, cache / path.name)
-    monkeypatch.setenv("FASTF1_CACHE_DIR", str(cache))
-    monkeypatch.setenv("FASTF1_OFFLINE", "1")
-    get_settings.cache_clear()
-    configure_fastf1(get_settings())
-    return cache
-
-
-@pytest.fixture
-def network(fresh_fastf1, monkeypatch) -> FaultyNetwork:
-    faults = FaultyNetwork()
-    session = fastf1.Cache._requests_session_cached
-    monkeypatch.setattr(session, "send", faults.wrap(session))
-    return faults
-
-
-@pytest.fixture
-def no_retry_wait(monkeypatch):
-    """Retries as configured (3, on transient errors only) but without the 30 s / 2 min /
-    10 min waits: Prefect reads the task's retry_delay_seconds when it schedules a retry.
-    (flows.retry.RETRY_DELAYS cannot be patched: the decorator copied it at import.)"""
-    monkeypatch.setattr(load_session, "retry_delay_seconds", 0)
-
-
-@pytest.fixture
-def cli_logging(monkeypatch):
-    """flows.operator.cli.main configures the root and FastF1 loggers (and a log file) and sets
-    Prefect's logging variables; put all of it back afterwards."""
-    for name in ("PREFECT_LOGGING_SETTINGS_PATH", "LOG_LEVEL", "LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
-    loggers = [logging.getLogger(name) for name in ("", "fastf1", "py.warnings")]
-    saved = [(lg, lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
-    yield
-    logging.captureWarnings(False)
-    for lg, handlers, level, propagate in saved:
-        for handler in set(lg.handlers) - set(handlers):
-            handler.close()
-        lg.handlers = handlers
-        lg.setLevel(level)
-        lg.propagate = propagate
+BACKFILL_MONZA = ("backfill", "--year", "2019", "--events", "Italian")
 
 
 # --- 1. idempotent reruns -------------------------------------------------------------------
@@ -333,32 +193,12 @@ OTHER_BACKENDS = (
 )
 
 
-def prepare_synthetic_race(url: str) -> SessionRef:
-    """Raw tables and a one-event 2024 schedule; returns its race."""
-    events, sessions = schedule_frames(wide_schedule(2024, ["Bahrain Grand Prix"]), 2024)
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_schedule(conn, 2024, events, sessions)
-    return next(r for r in session_refs(events, sessions) if r.session_type == "R")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_sigkill_during_copy_leaves_nothing_and_the_rerun_completes(db_url):
     # Protection: write_session sends all datasets and the manifest rows in one transaction
     # (telemetry partitions are attached inside it). Results and laps are already sent when
     # the telemetry COPY runs; were they committed on their own, the kill would leave them in
     # raw and in staged, with no manifest row saying the load was partial.
-    race = prepare_synthetic_race(db_url)
+    race = bahrain_2024(db_url)["R"]
     fields = {**race.__dict__, "starts_at": race.starts_at.isoformat()}
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, db_url, json.dumps(fields)],
@@ -393,12 +233,8 @@ def test_sigkill_during_copy_leaves_nothing_and_the_rerun_completes(db_url):
 
     # the next run: its DDL step first (as load_schedule runs it), then the same session
     frames = synthetic_frames(7, race.starts_at, drivers=20, laps=60)
-    with connect(db_url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_session(conn, SessionExtract(race, frames), datetime.now(UTC))
+    create_raw_tables(db_url)
+    load(db_url, race, frames)
 
     assert raw_counts(db_url, race.session_id) == {n: frames[n].height for n in SESSION_DATASETS}
     assert {row[1] for row in manifest(db_url, race.session_id)} == {"loaded"}
@@ -416,7 +252,7 @@ def test_sigkill_during_copy_leaves_nothing_and_the_rerun_completes(db_url):
 
 @pytest.mark.replay
 def test_rate_limits_and_network_errors_fail_one_session_and_the_rerun_loads_it(
-    db_url, network, prefect_backend, no_retry_wait, cli_logging, capsys
+    db_url, network, prefect_backend, no_retry_wait, restore_logging, capsys
 ):
     # Protections:
     # - load_session is retried on transient errors (flows.retry.is_transient): SS, rate
@@ -503,10 +339,10 @@ def test_two_backfills_at_once_load_the_session_once(db_url, fresh_fastf1, prefe
     # (two 'loaded' load_ids, raw.laps 550); without the others one run can fail on the
     # other's DDL or dbt build.
     # A cache without parsed data: parsing Monza takes seconds, so both runs are in it at once.
-    env = cli_env(db_url, fresh_fastf1)
+    env = replay_env(db_url, fresh_fastf1)
     runs = [
         subprocess.Popen(
-            [sys.executable, *BACKFILL_MONZA],
+            [*CLI, *BACKFILL_MONZA],
             cwd=PROJECT_DIR,
             env=env,
             stdout=subprocess.PIPE,
@@ -663,14 +499,8 @@ def test_the_password_appears_in_no_output_log_or_artifact(db_url, offline_fastf
     dbt_log_start = dbt_log.stat().st_size if dbt_log.exists() else 0
     since = datetime.now(UTC)
 
-    done = subprocess.run(
-        [sys.executable, *BACKFILL_MONZA],
-        cwd=PROJECT_DIR,
-        env=cli_env(url, offline_fastf1, LOG_LEVEL="DEBUG"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env = replay_env(url, offline_fastf1, LOG_LEVEL="DEBUG")
+    done = run_cli(*BACKFILL_MONZA, env=env, timeout=600)
 
     assert done.returncode == 0, done.stderr[-3000:]
     assert scalar(db_url, "select count(*) from staged.laps") == 275  # it did use the URL
@@ -712,19 +542,8 @@ def test_a_connection_error_shows_no_password(url, shown, log_format):
     # message (flows.secrets.redact); at LOG_LEVEL=DEBUG the traceback goes through the redacting
     # log formatters. Without them the second URL's password is printed.
     password = f"S3cr3t-{uuid.uuid4().hex[:8]}"
-    done = subprocess.run(
-        [sys.executable, *BACKFILL_MONZA],
-        cwd=PROJECT_DIR,
-        env={
-            **os.environ,
-            "DATABASE_URL": url.format(password=password),
-            "LOG_LEVEL": "DEBUG",
-            "LOG_FORMAT": log_format,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    url = url.format(password=password)
+    done = run_cli(*BACKFILL_MONZA, DATABASE_URL=url, LOG_LEVEL="DEBUG", LOG_FORMAT=log_format)
 
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
@@ -741,10 +560,9 @@ def test_a_connection_error_shows_no_password(url, shown, log_format):
 def test_results_without_laps_are_flagged_in_manifest_and_summary(db_url):
     # Protection: flows.extract.checks.sanity_flags, written to the manifest's detail by
     # write_session and read back by SessionOutcome.flags / RunSummary.flagged.
-    race = prepare_synthetic_race(db_url)
+    race = bahrain_2024(db_url)["R"]
     frames = {**synthetic_frames(7, race.starts_at, drivers=3, laps=4), "laps": None}
-    with connect(db_url) as conn:
-        entries = write_session(conn, SessionExtract(race, frames), datetime.now(UTC))
+    entries = load(db_url, race, frames)
 
     details = {row[0]: row[3] for row in manifest(db_url, race.session_id)}
     assert details["laps"].startswith("check: results but no laps")

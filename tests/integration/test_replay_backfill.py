@@ -6,16 +6,12 @@ marks a stream the recording lacks (it must be reported unavailable, not loaded 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from flows.backfill import backfill
-from flows.config import PROJECT_DIR
 from flows.datasets import SESSION_DATASETS
-from tests.integration.conftest import query, scalar
+from tests.cli import replay_env, run_cli
+from tests.integration.database import query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
@@ -54,7 +50,7 @@ def _counts(url: str) -> dict[str, int]:
     return staged | raw
 
 
-def _top_three(url: str, session_id: str) -> list[str]:
+def top_three(url: str, session_id: str) -> list[str]:
     rows = query(
         url,
         "select abbreviation from staged.results where session_id = $1 and position <= 3 "
@@ -91,7 +87,7 @@ def test_season_backfill_loads_what_was_recorded(season, db_url, offline_fastf1,
             )
     for session_id, podium in TOP_THREE.items():
         if session_id in recorded:
-            assert _top_three(db_url, session_id) == podium
+            assert top_three(db_url, session_id) == podium
 
     # every session of the schedule is in staged.sessions; the others never got a loaded row
     assert scalar(db_url, "select count(*) from staged.sessions") == len(summary.outcomes)
@@ -112,32 +108,8 @@ def test_season_backfill_loads_what_was_recorded(season, db_url, offline_fastf1,
 
 def test_make_backfill_command_exits_zero_offline(db_url, offline_fastf1, prefect_backend):
     """The CLI behind `make backfill`, in its own process, on the same Prefect API."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "FASTF1_CACHE_DIR": str(offline_fastf1),
-        "FASTF1_OFFLINE": "1",
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
-    }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flows.operator.cli",
-            "backfill",
-            "--year",
-            "2019",
-            "--events",
-            "Italian",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env = replay_env(db_url, offline_fastf1)
+    done = run_cli("backfill", "--year", "2019", "--events", "Italian", env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "1 loaded" in done.stderr and "4 unavailable" in done.stderr
-    assert _top_three(db_url, "2019-italian-grand-prix-q") == ["LEC", "HAM", "BOT"]
+    assert top_three(db_url, "2019-italian-grand-prix-q") == ["LEC", "HAM", "BOT"]

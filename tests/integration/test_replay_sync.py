@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import adbc_driver_postgresql.dbapi as pg
 import pytest
 
-from flows.config import PROJECT_DIR, get_settings
+from flows.config import get_settings
 from flows.load.connection import connect
 from flows.sync import sync
 from flows.transform.clock import ReplayError
 from flows.transform.dbt import run_dbt
-from tests.integration.conftest import query, scalar
+from tests.cli import run_cli
+from tests.integration.database import create_database, query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
 
@@ -28,6 +25,16 @@ AFTER = datetime.fromisoformat("2023-03-06T12:00:00+00:00")
 
 def _status(url: str, table: str, key: str, value: str) -> str:
     return scalar(url, f"select status from staged.{table} where {key} = $1", value)
+
+
+def _history(url: str, entity: str, entity_id: str) -> list[tuple]:
+    """(status, valid_from, valid_to) of an event or session, oldest first."""
+    return query(
+        url,
+        f"select status, valid_from, valid_to from staged.{entity}_status_history "
+        f"where {entity}_id = $1 order by valid_from",
+        entity_id,
+    )
 
 
 def test_weekend_replay_moves_race_and_event_through_their_statuses(
@@ -45,22 +52,11 @@ def test_weekend_replay_moves_race_and_event_through_their_statuses(
         )
     assert seen == [("scheduled", "scheduled"), ("live", "live"), ("completed", "completed")]
 
-    history = query(
-        db_url,
-        "select status, valid_from, valid_to from staged.event_status_history "
-        "where event_id = $1 order by valid_from",
-        EVENT,
-    )
+    history = _history(db_url, "event", EVENT)
     assert [h[0] for h in history] == ["scheduled", "live", "completed"]
     assert [h[1] for h in history[1:]] == [h[2] for h in history[:-1]]  # contiguous
     assert history[-1][2] is None
-    race_history = query(
-        db_url,
-        "select status from staged.session_status_history where session_id = $1 "
-        "order by valid_from",
-        RACE,
-    )
-    assert [h[0] for h in race_history] == ["scheduled", "live", "completed"]
+    assert [h[0] for h in _history(db_url, "session", RACE)] == ["scheduled", "live", "completed"]
 
     podium = query(
         db_url,
@@ -104,10 +100,7 @@ def fresh_database(pg_server, monkeypatch):
     """Makes another fresh database the active one (DATABASE_URL), as a live sync would find."""
 
     def make() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with pg.connect(pg_server.get_uri(), autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f'create database "{name}"')
-        url = pg_server.get_uri(database=name)
+        url = create_database(pg_server)
         monkeypatch.setenv("DATABASE_URL", url)
         get_settings.cache_clear()
         return url
@@ -122,12 +115,7 @@ def test_forward_replays_see_what_live_syncs_at_those_moments_see(
     for moment in (DURING, AFTER):
         sync(year=2023, as_of=moment)
         replayed[moment] = _seen(db_url)
-    history = query(
-        db_url,
-        "select status, valid_from from staged.session_status_history "
-        "where session_id = $1 order by valid_from",
-        RACE,
-    )
+    history = [(status, start) for status, start, _ in _history(db_url, "session", RACE)]
     assert history == [("live", DURING), ("completed", AFTER)]
 
     # a live sync at each moment: the same database, as it was then (the runs before it)
@@ -153,22 +141,7 @@ def test_a_replay_before_what_the_database_observed_is_refused(
     histories = query(db_url, "select * from staged.session_status_history order by 1, 3")
 
     # from the command line: one line, exit 1, before Prefect starts
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flows.operator.cli",
-            "sync",
-            "--year",
-            "2023",
-            "--as-of",
-            "2023-03-01T12:00Z",
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    cli = run_cli("sync", "--year", "2023", "--as-of", "2023-03-01T12:00Z")
     assert cli.returncode == 1
     assert cli.stderr.strip().splitlines() == [
         "error: AS_OF 2023-03-01T12:00:00Z is before what this database has already observed "

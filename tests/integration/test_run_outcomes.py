@@ -4,10 +4,8 @@ and the race-weekend schedule's cheap skip when no session is near."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 
-import fastf1
 import pytest
 
 from flows.backfill import backfill
@@ -19,36 +17,11 @@ from flows.operator.cli import main
 from flows.operator.report import RunSummary
 from flows.selection import select_sessions
 from flows.sync import sync
-from flows.tasks import load_session
-from tests.integration.conftest import scalar
-from tests.integration.test_reliability import (  # noqa: F401 - cli_logging is a fixture
-    BAKU,
-    BAKU_FOLDER,
-    FaultyNetwork,
-    cli_logging,
-    rate_limited,
-)
+from tests.integration.database import scalar
+from tests.integration.faults import rate_limited
+from tests.integration.test_reliability import BAKU, BAKU_FOLDER
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def faults(frozen_cache_dir, tmp_path, monkeypatch) -> FaultyNetwork:
-    """FastF1 offline on the recorded responses (no parsed pickles: every load requests
-    again), with faults for chosen URLs; retries without their back-off waits."""
-    cache = tmp_path / "fastf1-cache"
-    cache.mkdir()
-    for path in frozen_cache_dir.glob("fastf1_http_cache.sqlite*"):
-        shutil.copy(path, cache / path.name)
-    monkeypatch.setenv("FASTF1_CACHE_DIR", str(cache))
-    monkeypatch.setenv("FASTF1_OFFLINE", "1")
-    get_settings.cache_clear()
-    configure_fastf1(get_settings())
-    network = FaultyNetwork()
-    session = fastf1.Cache._requests_session_cached
-    monkeypatch.setattr(session, "send", network.wrap(session))
-    monkeypatch.setattr(load_session, "retry_delay_seconds", 0)
-    return network
 
 
 def flow_runs_since(since: datetime) -> list:
@@ -80,16 +53,16 @@ def table_rows(artifact) -> list[dict]:
 
 
 @pytest.mark.replay
-@pytest.mark.usefixtures("cli_logging")
+@pytest.mark.usefixtures("no_retry_wait", "restore_logging")
 def test_a_failed_session_fails_the_flow_run_after_its_report(
-    db_url, faults, prefect_backend, capsys
+    db_url, network, prefect_backend, capsys
 ):
     # Protections: flows.outcome.final_state ends the run Failed when a session failed (so
     # Prefect automations can fire), after publish_report; flows.operator.cli reads the summary from
     # the Failed state (return_state=True) and still prints it and exits 1; artifact keys are
     # per run (flows.operator.artifacts.artifact_key), so the rerun's report does not replace it.
     since = datetime.now(UTC)
-    faults.add(BAKU_FOLDER["S"], rate_limited)  # every attempt: the Sprint fails
+    network.add(BAKU_FOLDER["S"], rate_limited)  # every attempt: the Sprint fails
     args = ["backfill", "--year", "2023", "--events", "Azerbaijan", "--sessions", "SS,S"]
 
     assert main(args) == 1
@@ -97,7 +70,7 @@ def test_a_failed_session_fails_the_flow_run_after_its_report(
     assert "1 loaded, 0 skipped (already complete), 0 unavailable, 1 failed" in err
     assert "failed 2023 Azerbaijan Grand Prix Sprint: RateLimitExceededError" in err
 
-    faults.clear()
+    network.clear()
     assert main(args) == 0  # the rerun loads the Sprint: Completed
 
     first, second = flow_runs_since(since)

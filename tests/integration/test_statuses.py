@@ -10,15 +10,14 @@ import polars as pl
 import pytest
 
 from flows.config import DBT_PROJECT_DIR
-from flows.extract.schedule import SessionRef, schedule_frames, session_refs
+from flows.extract.schedule import SessionRef, schedule_frames
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
-from flows.load.raw_tables import ddl_statements
 from flows.load.schedule_run import stored_refs
 from flows.load.schedule_store import schedule_changed
-from flows.load.session_load import write_schedule, write_session
 from flows.transform.dbt import DbtError, build_staged, run_dbt, stale_sources
-from tests.integration.conftest import query, scalar
+from tests.integration.database import query, scalar
+from tests.integration.loading import load, write_season
 from tests.schedules import wide_schedule
 from tests.synthetic import synthetic_frames
 
@@ -33,6 +32,7 @@ BAHRAIN, SAUDI, AUSTRALIA = (
     for slug in ("bahrain-grand-prix", "saudi-arabian-grand-prix", "australian-grand-prix")
 )
 RACE_START = datetime(2024, 3, 3, 15, tzinfo=UTC)
+BEFORE_WEEKEND, DURING_RACE = datetime(2024, 2, 28, 12, tzinfo=UTC), RACE_START + timedelta(hours=1)
 
 
 def _at(text: str) -> datetime:
@@ -41,21 +41,13 @@ def _at(text: str) -> datetime:
 
 def _schedule(url: str, schedule: pd.DataFrame) -> dict[str, SessionRef]:
     """Write a schedule snapshot (creating raw first); its sessions by session_id."""
-    events, sessions = schedule_frames(schedule, SEASON)
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for statement in ddl_statements():
-            cursor.execute(statement)
-        conn.commit()
-        write_schedule(conn, SEASON, events, sessions)
-    return {ref.session_id: ref for ref in session_refs(events, sessions)}
+    return {ref.session_id: ref for ref in write_season(url, schedule, SEASON)}
 
 
 def _load(url: str, ref: SessionRef, frames: dict[str, pl.DataFrame | None]) -> SessionExtract:
-    extract = SessionExtract(ref, frames)
-    with connect(url) as conn:
-        write_session(conn, extract, datetime.now(UTC))
-    return extract
+    """Load the frames; the extract, which tells what the load settled (complete or not)."""
+    load(url, ref, frames)
+    return SessionExtract(ref, frames)
 
 
 def _frames(seed: int, **overrides: pl.DataFrame | None) -> dict[str, pl.DataFrame | None]:
@@ -148,11 +140,7 @@ def test_session_statuses_at_a_fixed_as_of(db_url):
 
 def test_replaying_a_weekend_records_scheduled_live_completed(db_url):
     refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
-    before, during, after = (
-        _at("2024-02-28T12:00:00+00:00"),
-        _at("2024-03-03T16:00:00+00:00"),
-        _at("2024-03-03T18:30:00+00:00"),
-    )
+    before, during, after = BEFORE_WEEKEND, DURING_RACE, _at("2024-03-03T18:30:00+00:00")
     race = refs[f"{BAHRAIN}-r"]
     _build(db_url, before)
     _build(db_url, during)
@@ -389,11 +377,7 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
 
 def test_builds_in_any_order_never_move_statuses_back(db_url):
     refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
-    before, during, after = (
-        _at("2024-02-28T12:00:00+00:00"),
-        _at("2024-03-03T16:00:00+00:00"),
-        _at("2024-03-04T12:00:00+00:00"),
-    )
+    before, during, after = BEFORE_WEEKEND, DURING_RACE, _at("2024-03-04T12:00:00+00:00")
     race = refs[f"{BAHRAIN}-r"]
     _build(db_url, before)
     _load(db_url, race, _frames(8))

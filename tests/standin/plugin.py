@@ -8,9 +8,7 @@ API client and the database on localhost.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -21,6 +19,7 @@ import pytest
 
 from flows.config import PROJECT_DIR
 from tests.conftest import FROZEN_HTTP_CACHE
+from tests.integration.waiting import free_port
 
 ADDON = Path(__file__).with_name("addon.py")
 MITMDUMP = PROJECT_DIR / ".tools" / "standin" / "bin" / "mitmdump"
@@ -90,12 +89,6 @@ class StandIn:
         return most
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def standin_proxy(tmp_path_factory) -> StandIn:
     """mitmdump with the stand-in addon, for the whole test session."""
@@ -104,7 +97,7 @@ def standin_proxy(tmp_path_factory) -> StandIn:
     if not FROZEN_HTTP_CACHE.is_dir():
         pytest.fail(f"recorded FastF1 responses not found at {FROZEN_HTTP_CACHE}")
     folder = tmp_path_factory.mktemp("standin")
-    port, ready = _free_port(), folder / "ready"
+    port, ready = free_port(), folder / "ready"
     standin = StandIn(
         port,
         folder / "mitmproxy-ca-cert.pem",
@@ -154,8 +147,3 @@ def standin(standin_proxy, monkeypatch) -> StandIn:
     monkeypatch.delenv("FASTF1_OFFLINE", raising=False)
     yield standin_proxy
     standin_proxy.reset()
-
-
-def online_env(standin: StandIn, **extra: str) -> dict[str, str]:
-    """The environment for a subprocess that runs the project online through the stand-in."""
-    return {**os.environ, **standin.env(), **extra}

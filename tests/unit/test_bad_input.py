@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,21 +18,10 @@ import adbc_driver_postgresql.dbapi as pg
 import pytest
 
 from flows.config import PROJECT_DIR
+from tests.cli import run_cli
 
 SECRET = "S3cr3t-pw"
 TOO_LATE = datetime.now(UTC).year + 2  # the season after next
-
-
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """The CLI with the test's environment (DATA_DIR in tmp_path) plus ``env``."""
-    return subprocess.run(
-        [sys.executable, "-m", "flows.operator.cli", *args],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def assert_one_error_line(done: subprocess.CompletedProcess, *expected: str) -> str:

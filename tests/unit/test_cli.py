@@ -9,23 +9,17 @@ from datetime import UTC, datetime
 import pytest
 
 from flows.operator.cli import UsageError, main, parse_year
-from flows.operator.logs import ConsoleFormatter, RedactFilter, RichConsoleHandler, console
+from flows.operator.logs import (
+    ConsoleFormatter,
+    RedactFilter,
+    RichConsoleHandler,
+    console,
+    send_to_prefect,
+)
 from flows.secrets import redact
 from flows.transform.profile import dbt_env
 
 NEXT_SEASON = datetime.now(UTC).year + 1
-
-
-@pytest.fixture
-def restore_logging():
-    """main() configures the root and FastF1 loggers; put them back afterwards."""
-    loggers = [logging.getLogger(), logging.getLogger("fastf1")]
-    saved = [(lg, lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
-    yield
-    for lg, handlers, level, propagate in saved:
-        lg.handlers = handlers
-        lg.setLevel(level)
-        lg.propagate = propagate
 
 
 # --- parse_year -------------------------------------------------------------------------------
@@ -55,10 +49,6 @@ def test_parse_year_accepts_championship_seasons(year):
 
 def test_parse_year_tolerates_surrounding_spaces():
     assert parse_year(" 2018 ") == 2018
-
-
-def test_usage_error_is_a_value_error():
-    assert issubclass(UsageError, ValueError)
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -205,3 +195,33 @@ def test_lines_for_prefect_have_no_password():
 
     assert record.getMessage() == "cannot connect to postgresql://f1:***@db/f1"
     assert "S3cr3t" not in logging.Formatter().format(record)
+
+
+@pytest.fixture
+def prefect_logging():
+    """Prefect's logging set up before the test runs, as in a run (its first set-up replaces
+    the root's handlers, pytest's capture among them)."""
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()
+
+
+def test_the_project_logger_gets_only_prefect_s_api_handler(
+    prefect_logging, restore_logging, caplog, monkeypatch
+):
+    # pytest's log capture attaches itself to every non-propagating logger while a test runs,
+    # Prefect's `prefect.extra` too: copied to `flows` (which propagates to the root, where the
+    # capture is as well) it would see each record twice, and stay after the test.
+    from prefect.logging.handlers import APILogHandler
+
+    extra = logging.getLogger("prefect.extra")
+    if caplog.handler not in extra.handlers:  # only where Prefect's set-up made it non-propagating
+        monkeypatch.setattr(extra, "handlers", [*extra.handlers, caplog.handler])
+
+    send_to_prefect()
+
+    handlers = logging.getLogger("flows").handlers
+    assert handlers and all(isinstance(h, APILogHandler) for h in handlers)
+    with caplog.at_level(logging.INFO, logger="flows"):
+        logging.getLogger("flows.extract.network").info("waiting 14 min")
+    assert [r.getMessage() for r in caplog.records] == ["waiting 14 min"]

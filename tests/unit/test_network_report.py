@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,7 +16,8 @@ from flows.extract.network import NetworkCounter, NetworkStats
 from flows.load.rate_budget import ALL, JOLPICA, buckets_for
 from flows.operator.report import RunSummary
 from flows.secrets import hide_secret, redact
-from tests.unit.test_bad_input import assert_one_error_line, run_cli
+from tests.cli import run_cli
+from tests.unit.test_bad_input import assert_one_error_line
 
 
 def _response(retry: str | None) -> requests.Response:
@@ -76,33 +76,17 @@ def test_the_summary_carries_the_calls_in_json_and_on_the_console():
     assert "livetiming.formula1.com" in out.getvalue() and "1 retries" in out.getvalue()
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-def test_wait_notices_reach_listeners_and_the_log_once():
+def test_wait_notices_reach_listeners_and_the_log_once(caplog):
     counter, seen = NetworkCounter(), []
     stop = counter.listen(seen.append)
-    logger, logged = logging.getLogger("flows.extract.network"), _Records()  # what the module logs
-    logger.addHandler(logged)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
+    with caplog.at_level("INFO", logger="flows.extract.network"):
         counter.notify_wait(840, "F1's rate budget")
         counter.notify_wait(839, "F1's rate budget")  # a second thread, the same window
         stop()
         counter.notify_wait(900, "F1's rate budget")
-    finally:
-        logger.removeHandler(logged)
-        logger.setLevel(level)
 
     assert seen == ["waiting 14 min for F1's rate budget"] * 2
-    assert [r.getMessage() for r in logged.records] == [
+    assert [r.getMessage() for r in caplog.records] == [
         "waiting 14 min for F1's rate budget",
         "waiting 15 min for F1's rate budget",
     ]

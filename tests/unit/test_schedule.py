@@ -19,7 +19,7 @@ from flows.extract.schedule import (
     slugify,
 )
 from flows.session_types import UnknownSessionError
-from tests.unit.builders import Event, fastf1_schedule, weekend
+from tests.schedules import CONVENTIONAL, SPRINT_QUALIFYING, Event, fastf1_schedule, weekend
 
 # --- ids -------------------------------------------------------------------------------------
 
@@ -58,40 +58,32 @@ def test_session_ids_differ_per_session_type_and_extend_the_event_id():
 
 
 @pytest.mark.parametrize(
-    ("event_format", "sessions"),
+    ("event_format", "names", "types"),
     [
-        (
-            "conventional",
-            {"Practice 1": "FP1", "Practice 2": "FP2", "Practice 3": "FP3"}
-            | {"Qualifying": "Q", "Race": "R"},
-        ),
+        ("conventional", CONVENTIONAL, ("FP1", "FP2", "FP3", "Q", "R")),
         # 2021: "Sprint Qualifying" was the sprint race itself.
         (
             "sprint",
-            {"Practice 1": "FP1", "Qualifying": "Q", "Practice 2": "FP2"}
-            | {"Sprint Qualifying": "S", "Race": "R"},
+            ("Practice 1", "Qualifying", "Practice 2", "Sprint Qualifying", "Race"),
+            ("FP1", "Q", "FP2", "S", "R"),
         ),
         # 2022: the same format, with the race renamed "Sprint".
         (
             "sprint",
-            {"Practice 1": "FP1", "Qualifying": "Q", "Practice 2": "FP2"}
-            | {"Sprint": "S", "Race": "R"},
+            ("Practice 1", "Qualifying", "Practice 2", "Sprint", "Race"),
+            ("FP1", "Q", "FP2", "S", "R"),
         ),
         (
             "sprint_shootout",
-            {"Practice 1": "FP1", "Qualifying": "Q", "Sprint Shootout": "SS"}
-            | {"Sprint": "S", "Race": "R"},
+            ("Practice 1", "Qualifying", "Sprint Shootout", "Sprint", "Race"),
+            ("FP1", "Q", "SS", "S", "R"),
         ),
-        (
-            "sprint_qualifying",
-            {"Practice 1": "FP1", "Sprint Qualifying": "SQ", "Sprint": "S"}
-            | {"Qualifying": "Q", "Race": "R"},
-        ),
+        ("sprint_qualifying", SPRINT_QUALIFYING, ("FP1", "SQ", "S", "Q", "R")),
     ],
     ids=["conventional", "sprint-2021", "sprint-2022", "sprint_shootout", "sprint_qualifying"],
 )
-def test_session_type_for_every_fastf1_session_name(event_format, sessions):
-    assert {name: session_type(name, event_format) for name in sessions} == sessions
+def test_session_type_for_every_fastf1_session_name(event_format, names, types):
+    assert tuple(session_type(name, event_format) for name in names) == types
 
 
 @pytest.mark.parametrize("name", ["Practice 4", "Day 1", "Shakedown", ""])

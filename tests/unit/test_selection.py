@@ -6,13 +6,7 @@ import pytest
 
 from flows.extract.schedule import SessionRef, schedule_frames, session_refs
 from flows.selection import SelectionError, select_sessions
-from tests.unit.builders import Event, fastf1_schedule, weekend
-
-SPRINT_QUALIFYING = ("Practice 1", "Sprint Qualifying", "Sprint", "Qualifying", "Race")
-
-
-def sprint_weekend(round_number: int, name: str, first_day: str) -> Event:
-    return Event(round_number, name, weekend(first_day, SPRINT_QUALIFYING), "sprint_qualifying")
+from tests.schedules import Event, fastf1_schedule, sprint_weekend, weekend
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +115,6 @@ def test_unknown_session_type_raises_listing_the_valid_ones(refs):
 
     for valid in ("FP1", "FP2", "FP3", "Q", "SQ", "SS", "S", "R"):
         assert valid in str(error.value)
-
-
-def test_selection_error_is_a_value_error():
-    assert issubclass(SelectionError, ValueError)
 
 
 # --- real schedules (the replay cache): names, locations and countries as FastF1 has them -------
