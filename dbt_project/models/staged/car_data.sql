@@ -1,5 +1,5 @@
 {#-
-    A view over the compact raw telemetry (see macros/telemetry_rows.sql): one row per driver
+    A view over the compact raw telemetry (see macros/telemetry.sql): one row per driver
     per sample of each session's latest loaded load, computed when queried, never stored twice.
 -#}
 {{ config(materialized='view') }}

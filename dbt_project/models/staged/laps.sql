@@ -15,26 +15,16 @@
 -#}
 {%- set new_loads_query -%}
     select session_id, load_id
-    from (
-        select
-            session_id,
-            load_id,
-            row_number() over (
-                partition by session_id order by finished_at desc nulls last, load_id desc
-            ) as load_rank
-        from raw.load_manifest
-        where dataset = 'laps' and status = 'loaded' and session_id is not null
-    ) as latest_loads
-    where load_rank = 1
-        -- all rows of a built session come from one load: its first row in the unique index
-        -- tells whether it is this one
-        and load_id is distinct from (
-            select built._load_id
-            from {{ this }} as built
-            where built.session_id = latest_loads.session_id
-            order by built.session_id, built.driver_number, built.lap_number
-            limit 1
-        )
+    from ({{ latest_loads('raw.load_manifest', dataset='laps') }}) as latest_loads
+    -- all rows of a built session come from one load: its first row in the unique index tells
+    -- whether it is this one
+    where load_id is distinct from (
+        select built._load_id
+        from {{ this }} as built
+        where built.session_id = latest_loads.session_id
+        order by built.session_id, built.driver_number, built.lap_number
+        limit 1
+    )
 {%- endset -%}
 
 {{

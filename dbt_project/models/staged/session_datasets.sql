@@ -10,7 +10,9 @@
 with
 
 latest_attempts as (
-    {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
+    -- the latest load attempt of each session, whatever its datasets' statuses (failed and
+    -- unavailable attempts count: they are what the last run found)
+    {{ latest_loads(source('raw', 'load_manifest')) | indent(4) }}
 ),
 
 manifest as (
@@ -30,7 +32,8 @@ final as (
         manifest.started_at,
         manifest.finished_at,
         manifest.fastf1_version,
-        latest_attempts.complete
+        -- null manifests count as not complete
+        coalesce(latest_attempts.complete, false) as complete
     from manifest
     inner join latest_attempts
         on manifest.session_id = latest_attempts.session_id

@@ -26,7 +26,8 @@ latest_schedules as (
 ),
 
 latest_attempts as (
-    {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
+    -- the latest load attempt of each session, whatever it found
+    {{ latest_loads(source('raw', 'load_manifest')) | indent(4) }}
 ),
 
 unpublished_loads as (
