@@ -10,13 +10,7 @@
 with
 
 latest_events as (
-    -- events that later left the schedule are kept
-    {{ latest_load(source('raw', 'events'), key=['event_id']) | indent(4) }}
-),
-
-latest_schedules as (
-    -- the newest schedule snapshot of each season: the load of the season's latest row
-    {{ latest_load(source('raw', 'events'), key=['season']) | indent(4) }}
+    {{ schedule_snapshot(source('raw', 'events'), 'event_id') | indent(4) }}
 ),
 
 held_sessions as (
@@ -56,8 +50,6 @@ final_sessions as (
 events as (
     select
         latest_events.*,
-        -- absent from the newest snapshot: its newest row comes from an older one
-        latest_events._load_id <> latest_schedules._load_id as is_cancelled,
         first_sessions.starts_at,
         final_sessions.ends_at,
         final_sessions.session_id as final_session_id,
@@ -65,8 +57,6 @@ events as (
         final_sessions.status as final_session_status,
         {{ status_as_of() }} as status_as_of
     from latest_events
-    inner join latest_schedules
-        on latest_events.season = latest_schedules.season
     left join first_sessions
         on latest_events.event_id = first_sessions.event_id
     left join final_sessions

@@ -1,32 +1,7 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'sequence_number'], 'unique': true},
-        ]
-    )
-}}
+{{ config(indexes=[{'columns': ['session_id', 'sequence_number'], 'unique': true}]) }}
 
-with
-
-latest_session_status as (
-    {{ latest_load(
-        source('raw', 'session_status'),
-        key=['session_id', 'sequence_number'],
-        manifest=source('raw', 'load_manifest'),
-    ) | indent(4) }}
-),
-
-final as (
-    select
-        session_id,
-        -- session_id is event_id plus '-' and the lowercased session type
-        regexp_replace(session_id, '-[^-]+$', '') as event_id,
-        sequence_number,
-        session_time,
-        status,
-        _load_id,
-        _loaded_at
-    from latest_session_status
-)
-
-select * from final
+{{ session_dataset(
+    source('raw', 'session_status'),
+    key=['session_id', 'sequence_number'],
+    columns=['sequence_number', 'session_time', 'status'],
+) }}

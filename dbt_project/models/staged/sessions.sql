@@ -16,13 +16,7 @@
 with
 
 latest_sessions as (
-    -- sessions that later left the schedule are kept
-    {{ latest_load(source('raw', 'sessions'), key=['session_id']) | indent(4) }}
-),
-
-latest_schedules as (
-    -- the newest schedule snapshot of each season: the load of the season's latest row
-    {{ latest_load(source('raw', 'sessions'), key=['season']) | indent(4) }}
+    {{ schedule_snapshot(source('raw', 'sessions'), 'session_id') | indent(4) }}
 ),
 
 latest_attempts as (
@@ -45,14 +39,10 @@ sessions as (
             when '{{ type }}' then interval '{{ minutes }} minutes'
             {%- endfor %}
         end as ends_at,
-        -- absent from the newest snapshot: its newest row comes from an older one
-        latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
         coalesce(latest_attempts.complete, false) as has_complete_results,
         unpublished_loads.load_id is not null as is_unpublished,
         {{ status_as_of() }} as status_as_of
     from latest_sessions
-    inner join latest_schedules
-        on latest_sessions.season = latest_schedules.season
     left join latest_attempts
         on latest_sessions.session_id = latest_attempts.session_id
     left join unpublished_loads

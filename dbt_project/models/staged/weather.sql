@@ -1,37 +1,10 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'session_time'], 'unique': true},
-        ]
-    )
-}}
+{{ config(indexes=[{'columns': ['session_id', 'session_time'], 'unique': true}]) }}
 
-with
-
-latest_weather as (
-    {{ latest_load(
-        source('raw', 'weather'),
-        key=['session_id', 'session_time'],
-        manifest=source('raw', 'load_manifest'),
-    ) | indent(4) }}
-),
-
-final as (
-    select
-        session_id,
-        -- session_id is event_id plus '-' and the lowercased session type
-        regexp_replace(session_id, '-[^-]+$', '') as event_id,
-        session_time,
-        air_temp,
-        track_temp,
-        humidity,
-        pressure,
-        rainfall,
-        wind_direction,
-        wind_speed,
-        _load_id,
-        _loaded_at
-    from latest_weather
-)
-
-select * from final
+{{ session_dataset(
+    source('raw', 'weather'),
+    key=['session_id', 'session_time'],
+    columns=[
+        'session_time', 'air_temp', 'track_temp', 'humidity', 'pressure', 'rainfall',
+        'wind_direction', 'wind_speed',
+    ],
+) }}

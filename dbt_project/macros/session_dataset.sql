@@ -1,0 +1,48 @@
+{#-
+    The body of the staged model of a session dataset: its rows of each session's latest 'loaded'
+    load, one per natural key (macros/latest_load.sql), as
+    session_id, event_id (derived from session_id), `columns`, _load_id, _loaded_at.
+
+    relation     the raw table, as `source('raw', ...)`
+    key          the natural key, a list of column names, session_id first
+    columns      the dataset's columns in output order: names, or SQL expressions with an alias
+    loads_where  optional condition on the loads read (incremental models, see latest_loads)
+    built_at     add `_built_at`, when the build that wrote the row started (incremental models)
+-#}
+{% macro session_dataset(relation, key, columns, loads_where=none, built_at=false) -%}
+with
+
+latest_rows as (
+    {{ latest_load(
+        relation,
+        key=key,
+        manifest=source('raw', 'load_manifest'),
+        loads_where=loads_where,
+    ) | indent(4) }}
+),
+
+final as (
+    select
+        session_id,
+        -- session_id is event_id plus '-' and the lowercased session type
+        regexp_replace(session_id, '-[^-]+$', '') as event_id,
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        _load_id,
+        _loaded_at
+        {%- if built_at %},
+        {{ build_started_at() }} as _built_at
+        {%- endif %}
+    from latest_rows
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#- When the running dbt invocation started, as a SQL timestamptz: the `_built_at` of incremental
+    models, by which their tests read only the rows of the latest build. -#}
+{% macro build_started_at() -%}
+    '{{ run_started_at.isoformat() }}'::timestamptz
+{%- endmacro %}
