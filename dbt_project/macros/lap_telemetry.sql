@@ -11,11 +11,9 @@
     macros/telemetry.sql), so one lap costs a few chunks whatever the size of history.
 
     relation  the raw table, as `source('raw', ...)`
-    manifest  `source('raw', 'load_manifest')`
-    laps      `ref('laps')`
     values    the per-sample columns stored as arrays, in output order
 -#}
-{% macro lap_telemetry(relation, manifest, laps, values, distance=false) -%}
+{% macro lap_telemetry(relation, values, distance=false) -%}
     {%- set lap_chunks -%}
         chunks._load_id = latest_loads.load_id
         and chunks.session_id = lap_bounds.session_id
@@ -26,7 +24,7 @@
 with
 
 latest_loads as (
-    {{ latest_loads(manifest, dataset=relation.identifier) | indent(4) }}
+    {{ latest_loads(source('raw', 'load_manifest'), dataset=relation.identifier) | indent(4) }}
 ),
 
 lap_bounds as (
@@ -36,7 +34,7 @@ lap_bounds as (
         lap_number,
         coalesce(lap_start_time, time - lap_time) as start_time,
         time as end_time
-    from {{ laps }}
+    from {{ ref('laps') }}
 ),
 
 final as (

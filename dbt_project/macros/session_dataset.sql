@@ -1,15 +1,17 @@
 {#-
-    The body of the staged model of a session dataset: its rows of each session's latest 'loaded'
-    load, one per natural key (macros/latest_load.sql), as
-    session_id, event_id (derived from session_id), `columns`, _load_id, _loaded_at.
+    The staged model of a session dataset: its rows of each session's latest 'loaded' load, one
+    per natural key (macros/latest_load.sql), as session_id, event_id (derived from session_id),
+    `columns`, _load_id, _loaded_at; with a unique index on the natural key.
 
     relation     the raw table, as `source('raw', ...)`
     key          the natural key, a list of column names, session_id first
     columns      the dataset's columns in output order: names, or SQL expressions with an alias
+    indexes      more indexes, as in config(indexes=...)
     loads_where  optional condition on the loads read (incremental models, see latest_loads)
     built_at     add `_built_at`, when the build that wrote the row started (incremental models)
 -#}
-{% macro session_dataset(relation, key, columns, loads_where=none, built_at=false) -%}
+{% macro session_dataset(relation, key, columns, indexes=[], loads_where=none, built_at=false) -%}
+{{ config(indexes=[{'columns': key, 'unique': true}] + indexes) }}
 with
 
 latest_rows as (

@@ -8,14 +8,13 @@
         `chunks_where` keeps, with session_id, driver_number, sampled_at, session_time, the
         `values` columns in order, _load_id and _loaded_at.
 
-    telemetry_rows(relation, manifest, values)
+    telemetry_rows(relation, values)
         The staged view of a stream: the samples of each session's latest 'loaded' load. A view,
         not a copy: a query on one session (and driver) reads only that load's partition (and
         that driver's rows, by index). `_built_at` is kept for earlier queries: the load's
         `_loaded_at`.
 
     relation  the raw table, as `source('raw', ...)` (its name is the manifest's `dataset`)
-    manifest  `source('raw', 'load_manifest')`
     values    the per-sample columns stored as arrays, in output order
 -#}
 {% macro telemetry_samples(relation, values, chunks_where) -%}
@@ -42,11 +41,11 @@ where {{ chunks_where }}
 {%- endmacro %}
 
 
-{% macro telemetry_rows(relation, manifest, values) -%}
+{% macro telemetry_rows(relation, values) -%}
 with
 
 latest_loads as (
-    {{ latest_loads(manifest, dataset=relation.identifier) | indent(4) }}
+    {{ latest_loads(source('raw', 'load_manifest'), dataset=relation.identifier) | indent(4) }}
 ),
 
 final as (

@@ -1,11 +1,7 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['event_id'], 'unique': true},
-            {'columns': ['season', 'round_number']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['event_id'], 'unique': true},
+    {'columns': ['season', 'round_number']},
+]) }}
 
 with
 
@@ -19,18 +15,11 @@ held_sessions as (
     where not is_cancelled
 ),
 
-first_sessions as (
-    select
-        event_id,
-        min(starts_at) as starts_at
-    from held_sessions
-    group by event_id
-),
-
 final_sessions as (
-    -- the event's final session: its race, else its last session by start
+    -- the event's final session: its race, else its last session by start; and its first start
     select
         event_id,
+        first_starts_at,
         session_id,
         ends_at,
         has_complete_results,
@@ -38,6 +27,7 @@ final_sessions as (
     from (
         select
             held_sessions.*,
+            min(starts_at) over (partition by event_id) as first_starts_at,
             row_number() over (
                 partition by event_id
                 order by session_type = 'R' desc, starts_at desc nulls last, session_number desc
@@ -50,15 +40,13 @@ final_sessions as (
 events as (
     select
         latest_events.*,
-        first_sessions.starts_at,
+        final_sessions.first_starts_at as starts_at,
         final_sessions.ends_at,
         final_sessions.session_id as final_session_id,
         coalesce(final_sessions.has_complete_results, false) as has_complete_results,
         final_sessions.status as final_session_status,
         {{ status_as_of() }} as status_as_of
     from latest_events
-    left join first_sessions
-        on latest_events.event_id = first_sessions.event_id
     left join final_sessions
         on latest_events.event_id = final_sessions.event_id
 ),

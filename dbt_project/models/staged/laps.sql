@@ -37,11 +37,6 @@
             'DBT_INTERNAL_DEST.session_id = any(array(select session_id from ('
             ~ new_loads_query ~ ') as new_loads))',
         ],
-        indexes=[
-            {'columns': ['session_id', 'driver_number', 'lap_number'], 'unique': true},
-            {'columns': ['session_id', 'lap_time']},
-            {'columns': ['_built_at']},
-        ],
         post_hook=[
             'alter table {{ this }} alter column _built_at set (n_distinct = 1000)',
         ],
@@ -59,6 +54,7 @@
 {{ session_dataset(
     source('raw', 'laps'),
     key=['session_id', 'driver_number', 'lap_number'],
+    indexes=[{'columns': ['session_id', 'lap_time']}, {'columns': ['_built_at']}],
     loads_where=new_loads_only,
     built_at=true,
     columns=[

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['session_id', 'driver_number'], 'unique': true}]) }}
-
 {{ session_dataset(
     source('raw', 'results'),
     key=['session_id', 'driver_number'],

@@ -1,11 +1,7 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'dataset'], 'unique': true},
-            {'columns': ['season', 'status']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id', 'dataset'], 'unique': true},
+    {'columns': ['season', 'status']},
+]) }}
 
 with
 

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['session_id', 'sequence_number'], 'unique': true}]) }}
-
 {{ session_dataset(
     source('raw', 'session_status'),
     key=['session_id', 'sequence_number'],

@@ -1,12 +1,8 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id'], 'unique': true},
-            {'columns': ['season', 'round_number']},
-            {'columns': ['event_id']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id'], 'unique': true},
+    {'columns': ['season', 'round_number']},
+    {'columns': ['event_id']},
+]) }}
 
 {#- Scheduled length of each session type in minutes: SESSION_LENGTH in flows/extract/schedule.py -#}
 {%- set session_minutes = {

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['session_id', 'session_time'], 'unique': true}]) }}
-
 {{ session_dataset(
     source('raw', 'weather'),
     key=['session_id', 'session_time'],

@@ -6,14 +6,10 @@
     The starting grid is the one exception: it belongs to the session itself and is fixed
     before its start (see the YAML).
 -#}
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'driver_number'], 'unique': true},
-            {'columns': ['season', 'driver_id']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id', 'driver_number'], 'unique': true},
+    {'columns': ['season', 'driver_id']},
+]) }}
 
 with
 
@@ -71,44 +67,22 @@ race_form as (
         last_10 as (partition by driver_key order by starts_at rows between 9 preceding and current row)
 ),
 
-qualifying_entries as (
+qualifying as (
     select
         session_id,
         event_id,
         session_type,
         starts_at,
         driver_number,
-        team_id,
         position,
-        least(q1, q2, q3) as best_time
+        least(q1, q2, q3) as best_time,
+        -- negative: faster than the quickest teammate (none without a team)
+        least(q1, q2, q3) - case when team_id is not null then min(least(q1, q2, q3)) over (
+            partition by session_id, team_id
+            rows between unbounded preceding and unbounded following exclude current row
+        ) end as gap_to_teammate
     from entries
     where session_type in ('Q', 'SQ', 'SS')
-),
-
-qualifying as (
-    select
-        qualifying_entries.session_id,
-        qualifying_entries.event_id,
-        qualifying_entries.session_type,
-        qualifying_entries.starts_at,
-        qualifying_entries.driver_number,
-        qualifying_entries.position,
-        qualifying_entries.best_time,
-        -- negative: faster than the quickest teammate
-        qualifying_entries.best_time - min(teammates.best_time) as gap_to_teammate
-    from qualifying_entries
-    left join qualifying_entries as teammates
-        on qualifying_entries.session_id = teammates.session_id
-        and qualifying_entries.team_id = teammates.team_id
-        and qualifying_entries.driver_number <> teammates.driver_number
-    group by
-        qualifying_entries.session_id,
-        qualifying_entries.event_id,
-        qualifying_entries.session_type,
-        qualifying_entries.starts_at,
-        qualifying_entries.driver_number,
-        qualifying_entries.position,
-        qualifying_entries.best_time
 ),
 
 practice_bests as (

@@ -1,16 +1,7 @@
 with
 
-laps as (
-    select
-        session_id,
-        event_id,
-        driver_number,
-        driver,
-        lap_number,
-        stint,
-        compound,
-        tyre_life,
-        fresh_tyre
+stint_laps as (
+    select *
     from {{ ref('laps') }}
     where stint is not null
 ),
@@ -29,7 +20,7 @@ final as (
         count(*) as lap_count,
         (array_agg(tyre_life order by lap_number))[1] - 1 as tyre_age_at_start,
         (array_agg(fresh_tyre order by lap_number))[1] as fresh_tyre
-    from laps
+    from stint_laps
     group by session_id, driver_number, stint
 )
 
