@@ -63,6 +63,7 @@ final as (
         event_format,
         event_date,
         f1_api_support,
+        f1_api_support as has_f1_api_support,
         starts_at,
         ends_at,
         final_session_id,

@@ -29,7 +29,8 @@ final as (
         manifest.finished_at,
         manifest.fastf1_version,
         -- null manifests count as not complete
-        coalesce(latest_attempts.complete, false) as complete
+        coalesce(latest_attempts.complete, false) as complete,
+        coalesce(latest_attempts.complete, false) as has_complete_results
     from manifest
     inner join latest_attempts
         on manifest.session_id = latest_attempts.session_id

@@ -97,7 +97,7 @@ practice_bests as (
         on laps.session_id = sessions.session_id
     where sessions.session_type in ('FP1', 'FP2', 'FP3')
         and laps.lap_time is not null
-        and laps.deleted is not true
+        and laps.is_deleted is not true
     group by laps.session_id, sessions.event_id, sessions.starts_at, laps.driver_number
 ),
 

@@ -19,7 +19,7 @@ final as (
         max(lap_number) as last_lap,
         count(*) as lap_count,
         (array_agg(tyre_life order by lap_number))[1] - 1 as tyre_age_at_start,
-        (array_agg(fresh_tyre order by lap_number))[1] as fresh_tyre
+        (array_agg(is_fresh_tyre order by lap_number))[1] as is_fresh_tyre
     from stint_laps
     group by session_id, driver_number, stint
 )
