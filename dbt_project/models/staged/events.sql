@@ -26,7 +26,7 @@ final_sessions as (
         status
     from (
         select
-            held_sessions.*,
+            *,
             min(starts_at) over (partition by event_id) as first_starts_at,
             row_number() over (
                 partition by event_id

@@ -4,7 +4,7 @@
     {'columns': ['event_id']},
 ]) }}
 
-{#- Scheduled length of each session type in minutes: SESSION_LENGTH in flows/extract/schedule.py -#}
+{#- Scheduled length of each session type in minutes (SESSION_LENGTH, flows/extract/schedule.py) -#}
 {%- set session_minutes = {
     'FP1': 60, 'FP2': 60, 'FP3': 60, 'Q': 60, 'SQ': 45, 'SS': 45, 'S': 60, 'R': 120,
 } -%}

@@ -51,7 +51,7 @@ final as (
         latest.abbreviation,
         latest.team_id,
         latest.team_name,
-        coalesce(season_teams.team_ids, array[]::text []) as team_ids,
+        coalesce(season_teams.team_ids, array[]::text[]) as team_ids,
         latest.session_count,
         latest.first_session_starts_at,
         latest.last_session_starts_at

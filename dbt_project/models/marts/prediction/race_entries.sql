@@ -63,8 +63,14 @@ race_form as (
     from race_entries
     where session_type = 'R'
     window
-        last_5 as (partition by driver_key order by starts_at rows between 4 preceding and current row),
-        last_10 as (partition by driver_key order by starts_at rows between 9 preceding and current row)
+        last_5 as (
+            partition by driver_key order by starts_at
+            rows between 4 preceding and current row
+        ),
+        last_10 as (
+            partition by driver_key order by starts_at
+            rows between 9 preceding and current row
+        )
 ),
 
 qualifying as (
@@ -109,10 +115,16 @@ weekend_practice as (
         min(practice_bests.best_lap_time) as best_lap_time,
         max(max(practice_bests.starts_at)) over (partition by race_sessions.session_id)
             as practice_as_of
-    from (select distinct session_id, event_id, starts_at from race_entries) as race_sessions
+    from (
+        select distinct
+            session_id,
+            event_id,
+            starts_at
+        from race_entries
+    ) as race_sessions
     inner join practice_bests
         on race_sessions.event_id = practice_bests.event_id
-        and practice_bests.starts_at < race_sessions.starts_at
+        and race_sessions.starts_at > practice_bests.starts_at
     group by race_sessions.session_id, practice_bests.driver_number
 ),
 
