@@ -13,9 +13,8 @@ current_statuses as (
         history.status as history_status
     from {{ ref(entity.model) }} as entities
     left join {{ ref(entity.history) }} as history
-        on
-            entities.{{ entity.key }} = history.{{ entity.key }}
-            and history.valid_to is null
+        on entities.{{ entity.key }} = history.{{ entity.key }}
+        and history.valid_to is null
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),

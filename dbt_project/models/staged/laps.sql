@@ -27,13 +27,13 @@
     )
 {%- endset -%}
 
-{#- Booleans and timestamps under the project's names (is_/has_, _at), next to FastF1's names,
-    which stay for earlier queries: {new name: column} -#}
-{%- set new_names = {
-    'is_fresh_tyre': 'fresh_tyre',
-    'lap_started_at': 'lap_start_date',
-    'is_deleted': 'deleted',
-    'is_fastf1_generated': 'fastf1_generated',
+{#- Booleans and timestamps also under the project's names (is_/has_, _at): FastF1's names
+    stay for earlier queries. {column: new name} -#}
+{%- set renames = {
+    'fresh_tyre': 'is_fresh_tyre',
+    'lap_start_date': 'lap_started_at',
+    'deleted': 'is_deleted',
+    'fastf1_generated': 'is_fastf1_generated',
 } -%}
 
 {{
@@ -46,17 +46,12 @@
             'DBT_INTERNAL_DEST.session_id = any(array(select session_id from ('
             ~ new_loads_query ~ ') as new_loads))',
         ],
-        pre_hook=['{{ add_renamed_columns(' ~ (new_names | tojson) ~ ') }}'],
+        pre_hook=['{{ add_renamed_columns(' ~ (renames | tojson) ~ ') }}'],
         post_hook=[
             'alter table {{ this }} alter column _built_at set (n_distinct = 1000)',
         ],
     )
 }}
-
-{%- set new_columns = [] -%}
-{%- for new, column in new_names.items() -%}
-    {%- do new_columns.append(column ~ ' as ' ~ new) -%}
-{%- endfor -%}
 
 {%- set new_loads_only = none -%}
 {%- if is_incremental() -%}
@@ -79,5 +74,5 @@
         'speed_i2', 'speed_fl', 'speed_st', 'is_personal_best', 'compound', 'tyre_life',
         'fresh_tyre', 'lap_start_time', 'lap_start_date', 'track_status', 'position', 'deleted',
         'deleted_reason', 'fastf1_generated', 'is_accurate',
-    ] + new_columns,
+    ] + renames.items() | map('join', ' as ') | list,
 ) }}

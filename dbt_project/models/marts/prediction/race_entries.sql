@@ -83,12 +83,15 @@ qualifying as (
         position,
         least(q1, q2, q3) as best_time,
         -- negative: faster than the quickest teammate (none without a team)
-        least(q1, q2, q3) - case when team_id is not null then min(least(q1, q2, q3)) over (
-            partition by session_id, team_id
-            rows between unbounded preceding and unbounded following exclude current row
-        ) end as gap_to_teammate
+        least(q1, q2, q3)
+        - case when team_id is not null then min(least(q1, q2, q3)) over teammates end
+            as gap_to_teammate
     from entries
     where session_type in ('Q', 'SQ', 'SS')
+    window teammates as (
+        partition by session_id, team_id
+        rows between unbounded preceding and unbounded following exclude current row
+    )
 ),
 
 practice_bests as (
