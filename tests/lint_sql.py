@@ -27,7 +27,11 @@ def run_sqlfluff(command: str, *paths: str) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="f1-sqlfluff-"))
     server = get_server(scratch / "data", cleanup_mode="delete")
     try:
-        env = {**os.environ, **dbt_env(server.get_uri()), "DBT_TARGET_PATH": str(scratch / "target")}
+        env = {
+            **os.environ,
+            **dbt_env(server.get_uri()),
+            "DBT_TARGET_PATH": str(scratch / "target"),
+        }
         sqlfluff = str(Path(sys.executable).with_name("sqlfluff"))
         args = [sqlfluff, command, *(paths or [str(DBT_PROJECT_DIR.relative_to(ROOT))])]
         return subprocess.run(args, cwd=ROOT, env=env, check=False).returncode
