@@ -1,10 +1,6 @@
+{#- A view that names only the laps columns it reads (no `select *`), so that altering other
+    columns of the incremental staged.laps does not depend on it. -#}
 with
-
-stint_laps as (
-    select *
-    from {{ ref('laps') }}
-    where stint is not null
-),
 
 final as (
     select
@@ -20,7 +16,8 @@ final as (
         count(*) as lap_count,
         (array_agg(tyre_life order by lap_number))[1] - 1 as tyre_age_at_start,
         (array_agg(is_fresh_tyre order by lap_number))[1] as is_fresh_tyre
-    from stint_laps
+    from {{ ref('laps') }}
+    where stint is not null
     group by session_id, driver_number, stint
 )
 
