@@ -98,13 +98,16 @@ docs-build: install ## Build the dbt docs site, also as one file: dbt_project/ta
 dbt: install ## Any dbt command on the active database: make dbt ARGS="debug" (or "test", "build --select laps")
 	@$(VENV)/bin/python -m flows.transform $(ARGS)
 
-lint: install ## ruff check + format check
-	$(VENV)/bin/ruff check flows tests
-	$(VENV)/bin/ruff format --check flows tests
+# sqlfluff's dbt templater reads a database's catalog: tests/lint_sql.py starts a throwaway one.
+lint: install ## ruff (check + format check) on flows, tests, bench; sqlfluff lint on dbt_project
+	$(VENV)/bin/ruff check flows tests bench
+	$(VENV)/bin/ruff format --check flows tests bench
+	$(VENV)/bin/python -m tests.lint_sql lint
 
-format: install ## Format the code
-	$(VENV)/bin/ruff format flows tests
-	$(VENV)/bin/ruff check --fix flows tests
+format: install ## Format the code: ruff on flows, tests, bench; sqlfluff fix on dbt_project
+	$(VENV)/bin/ruff format flows tests bench
+	$(VENV)/bin/ruff check --fix flows tests bench
+	$(VENV)/bin/python -m tests.lint_sql fix
 
 db-url: install ## Print the active database URL, password hidden: make db-url [SHOW_PASSWORD=1]
 	@$(RUN) db-url $(if $(call yes,$(SHOW_PASSWORD)),--show-password)

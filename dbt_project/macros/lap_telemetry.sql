@@ -7,47 +7,54 @@
     of speed / 3.6 * (time minus the previous sample's time; the first sample's own time).
 
     A lap's rows are found by index (the chunk rows whose session times overlap the lap, see
-    flows/load/telemetry_layout.py) and only their arrays are read, so one lap costs a few
-    chunks whatever the size of history.
+    flows/load/telemetry_layout.py) and only their arrays are read (telemetry_samples in
+    macros/telemetry.sql), so one lap costs a few chunks whatever the size of history.
 
     relation  the raw table, as `source('raw', ...)`
-    manifest  `source('raw', 'load_manifest')`
-    laps      `ref('laps')`
     values    the per-sample columns stored as arrays, in output order
 -#}
-{% macro lap_telemetry(relation, manifest, laps, values, distance=false) -%}
+{% macro lap_telemetry(relation, values, distance=false) -%}
+    {%- set lap_chunks -%}
+        chunks._load_id = latest_loads.load_id
+        and chunks.session_id = lap_bounds.session_id
+        and chunks.driver_number = lap_bounds.driver_number
+        and chunks.session_time_base <= (extract(epoch from lap_bounds.end_time) * 1000000)::bigint
+        and chunks.session_time_end >= (extract(epoch from lap_bounds.start_time) * 1000000)::bigint
+    {%- endset -%}
 with
 
 latest_loads as (
-    -- the latest 'loaded' load of {{ relation.identifier }} per session_id
-    select distinct on (session_id)
+    {{ latest_loads(source('raw', 'load_manifest'), dataset=relation.identifier) | indent(4) }}
+),
+
+lap_bounds as (
+    select
         session_id,
-        load_id
-    from {{ manifest }}
-    where dataset = '{{ relation.identifier }}'
-        and status = 'loaded'
-        and session_id is not null
-    order by session_id, finished_at desc nulls last, load_id desc
+        driver_number,
+        lap_number,
+        coalesce(lap_start_time, time - lap_time) as start_time,
+        time as end_time
+    from {{ ref('laps') }}
 ),
 
 final as (
     -- per lap (lateral), so a join to a few laps (e.g. each driver's fastest) reads only those
     select
-        laps.session_id,
-        laps.driver_number,
-        laps.lap_number,
+        lap_bounds.session_id,
+        lap_bounds.driver_number,
+        lap_bounds.lap_number,
         lap.sampled_at,
         lap.session_time,
-        lap.session_time - coalesce(laps.lap_start_time, laps.time - laps.lap_time) as time,
+        lap.session_time - lap_bounds.start_time as time,
         {%- if distance %}
         lap.distance,
         {%- endif %}
         {%- for column in values %}
         lap.{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ laps }} as laps
+    from lap_bounds
     inner join latest_loads
-        on laps.session_id = latest_loads.session_id
+        on lap_bounds.session_id = latest_loads.session_id
     cross join lateral (
         select
             *
@@ -59,36 +66,13 @@ final as (
                 *
                 {%- if distance %},
                 speed / 3.6 * extract(epoch from session_time - coalesce(
-                    lag(session_time) over (order by session_time),
-                    coalesce(laps.lap_start_time, laps.time - laps.lap_time)
+                    lag(session_time) over (order by session_time), lap_bounds.start_time
                 ))::double precision as step
                 {%- endif %}
             from (
-                select
-                    chunks.chunk_start + samples.sampled_us * interval '1 microsecond'
-                        as sampled_at,
-                    (chunks.session_time_base + coalesce(samples.sampled_us, 0)
-                        + samples.session_time_us) * interval '1 microsecond' as session_time,
-                    {%- for column in values %}
-                    samples.{{ column }}{{ ',' if not loop.last }}
-                    {%- endfor %}
-                from {{ relation }} as chunks
-                cross join lateral unnest(
-                    chunks.sampled_us,
-                    chunks.session_time_us,
-                    {%- for column in values %}
-                    chunks.{{ column }}{{ ',' if not loop.last }}
-                    {%- endfor %}
-                ) as samples (sampled_us, session_time_us, {{ values | join(', ') }})
-                where chunks._load_id = latest_loads.load_id
-                    and chunks.session_id = laps.session_id
-                    and chunks.driver_number = laps.driver_number
-                    and chunks.session_time_base
-                        <= (extract(epoch from laps.time) * 1000000)::bigint
-                    and chunks.session_time_end
-                        >= (extract(epoch from coalesce(laps.lap_start_time, laps.time - laps.lap_time)) * 1000000)::bigint
+                {{ telemetry_samples(relation, values, lap_chunks) | indent(16) }}
             ) as chunk_samples
-            where session_time between coalesce(laps.lap_start_time, laps.time - laps.lap_time) and laps.time
+            where session_time between lap_bounds.start_time and lap_bounds.end_time
         ) as lap_samples
     ) as lap
 )

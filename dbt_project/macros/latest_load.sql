@@ -10,13 +10,12 @@
                  snapshots (events, sessions), which keep the latest row per key across all loads,
                  so events and sessions that later left the schedule are kept
     loads_where  optional SQL condition on raw.load_manifest limiting which loads are read
-                 (the hook for incremental models: it must keep every load newer than a point in
-                 time, e.g. "finished_at > ...", so the latest load is still found)
+                 (see latest_loads)
 
     For a session dataset (raw table name = manifest `dataset`):
-      1. per session_id, the latest load (by manifest finished_at) whose status is 'loaded' for
-         this dataset; raw rows of any other load (older loads, loads without a manifest row) are
-         dropped, and loads that were 'unavailable' or 'failed' never replace a good one;
+      1. per session_id, the latest load whose status is 'loaded' for this dataset (see
+         macros/latest_loads.sql); raw rows of any other load (older loads, loads without a
+         manifest row) are dropped, and loads that were 'unavailable' or 'failed' never replace a good one;
       2. within that load, one row per natural key, the latest by _loaded_at.
     PostgreSQL has no QUALIFY, hence row_number() in a subquery filtered to 1.
 -#}
@@ -34,25 +33,7 @@ from (
     from {{ relation }} as raw_rows
     {%- if manifest is not none %}
     inner join (
-        -- the latest 'loaded' load of {{ relation.identifier }} per session_id
-        select session_id, load_id
-        from (
-            select
-                session_id,
-                load_id,
-                row_number() over (
-                    partition by session_id
-                    order by finished_at desc nulls last, load_id desc
-                ) as load_rank
-            from {{ manifest }}
-            where dataset = '{{ relation.identifier }}'
-                and status = 'loaded'
-                and session_id is not null
-                {%- if loads_where %}
-                and ({{ loads_where }})
-                {%- endif %}
-        ) as ranked_loads
-        where load_rank = 1
+        {{ latest_loads(manifest, dataset=relation.identifier, loads_where=loads_where) | indent(8) }}
     ) as latest_loads
         on raw_rows.session_id = latest_loads.session_id
         and raw_rows._load_id = latest_loads.load_id

@@ -76,9 +76,12 @@ select * from final
 
 
 {% macro status_history(observations, key) -%}
-with
-
-intervals as (
+select
+    {{ key }},
+    status,
+    valid_from,
+    valid_to
+from (
     select
         {{ key }},
         status,
@@ -88,18 +91,17 @@ intervals as (
             order by observation_number
         ) as valid_to
     from {{ observations }}
-),
+) as intervals
+-- superseded at the very as_of it was observed: never held
+where valid_to is null or valid_to > valid_from
+{%- endmacro %}
 
-final as (
-    select
-        {{ key }},
-        status,
-        valid_from,
-        valid_to
-    from intervals
-    -- superseded at the very as_of it was observed: never held
-    where valid_to is null or valid_to > valid_from
-)
 
-select * from final
+{#- The entities with a status history: their model, history model and key (the tests of
+    tests/status_history_*.sql check each). -#}
+{% macro status_entities() -%}
+    {{ return([
+        {'name': 'session', 'model': 'sessions', 'history': 'session_status_history', 'key': 'session_id'},
+        {'name': 'event', 'model': 'events', 'history': 'event_status_history', 'key': 'event_id'},
+    ]) }}
 {%- endmacro %}

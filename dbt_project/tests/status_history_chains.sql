@@ -4,19 +4,15 @@
 with
 
 histories as (
+    {%- for entity in status_entities() %}
     select
-        'session' as entity,
-        session_id as entity_id,
+        '{{ entity.name }}' as entity,
+        {{ entity.key }} as entity_id,
         valid_from,
         valid_to
-    from {{ ref('session_status_history') }}
-    union all
-    select
-        'event' as entity,
-        event_id as entity_id,
-        valid_from,
-        valid_to
-    from {{ ref('event_status_history') }}
+    from {{ ref(entity.history) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 final as (

@@ -5,25 +5,18 @@
 with
 
 current_statuses as (
+    {%- for entity in status_entities() %}
     select
-        'session' as entity,
-        sessions.session_id as entity_id,
-        sessions.status,
+        '{{ entity.name }}' as entity,
+        entities.{{ entity.key }} as entity_id,
+        entities.status,
         history.status as history_status
-    from {{ ref('sessions') }} as sessions
-    left join {{ ref('session_status_history') }} as history
-        on sessions.session_id = history.session_id
+    from {{ ref(entity.model) }} as entities
+    left join {{ ref(entity.history) }} as history
+        on entities.{{ entity.key }} = history.{{ entity.key }}
         and history.valid_to is null
-    union all
-    select
-        'event' as entity,
-        events.event_id as entity_id,
-        events.status,
-        history.status as history_status
-    from {{ ref('events') }} as events
-    left join {{ ref('event_status_history') }} as history
-        on events.event_id = history.event_id
-        and history.valid_to is null
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 final as (

@@ -46,7 +46,7 @@ def manifest_frame(entries: list[ManifestEntry]) -> pl.DataFrame:
 
 # What the latest load attempt of each session settled (see SessionExtract.complete and
 # stops_polling): later runs skip a complete or unpublished session unless forced. The latest
-# attempt is ordered as in dbt's latest_attempt macro.
+# attempt is ordered as in dbt's latest_loads macro (dbt_project/macros/latest_loads.sql).
 _SETTLED_SQL = f"""
 select attempt.session_id, bool_or(attempt.complete), bool_or(attempt.status = '{UNPUBLISHED}')
 from {SCHEMA}.{MANIFEST} as attempt

@@ -170,9 +170,7 @@ def test_circuit_corners_come_from_the_latest_session_with_circuit_info(db_url):
     refs = bahrain_2024(db_url)
     qualifying = synthetic_frames(5, START, drivers=2, laps=3)
     load(db_url, refs["Q"], qualifying)
-    load(
-        db_url, refs["R"], {**synthetic_frames(6, START, drivers=2, laps=3), "circuit_info": None}
-    )
+    load(db_url, refs["R"], {**synthetic_frames(6, START, drivers=2, laps=3), "circuit_info": None})
     build_staged(db_url)
 
     markers = qualifying["circuit_info"]
@@ -190,3 +188,38 @@ def test_circuit_corners_come_from_the_latest_session_with_circuit_info(db_url):
     assert set(query(db_url, "select distinct session_id from marts.circuit_corners")) == {
         (refs["R"].session_id,)
     }
+
+
+NEW_NAMES = (
+    "select driver_number, lap_number, is_deleted, is_fresh_tyre, lap_started_at "
+    "from staged.laps order by driver_number, lap_number"
+)
+
+
+def test_new_column_names_carry_the_loaded_values_also_in_a_table_built_before(db_url):
+    """staged.laps' booleans and timestamps also under is_/_at names: on a fresh build, and on a
+    table of an earlier version without them (incremental: the rows it keeps get them too)."""
+    race = bahrain_2024(db_url)["R"]
+    frames = synthetic_frames(7, START, drivers=2, laps=3)
+    laps = frames["laps"].with_columns(
+        (pl.col("lap_number") == 2).alias("deleted"),
+        (pl.col("lap_number") != 3).alias("fresh_tyre"),
+    )
+    load(db_url, race, {**frames, "laps": laps})
+    build_staged(db_url)
+    expected = sorted(
+        laps.select(
+            "driver_number", "lap_number", "deleted", "fresh_tyre", "lap_start_date"
+        ).iter_rows()
+    )
+    assert query(db_url, NEW_NAMES) == expected
+    assert {r[2] for r in expected} == {True, False}  # both values are checked
+
+    with connect(db_url) as conn:  # staged.laps as the earlier version left it
+        drops = ("is_deleted", "is_fresh_tyre", "lap_started_at", "is_fastf1_generated")
+        conn.cursor().execute(
+            "alter table staged.laps " + ", ".join(f"drop column {c} cascade" for c in drops)
+        )
+        conn.commit()
+    build_staged(db_url)  # nothing new loaded: laps keeps its rows
+    assert query(db_url, NEW_NAMES) == expected

@@ -107,7 +107,7 @@ def test_stints_equal_fastf1_stint_and_compound(replay_db, frozen_cache_dir, key
     rows = query(
         replay_db,
         "select driver_number, stint, compound, first_lap, last_lap, lap_count, "
-        "tyre_age_at_start, fresh_tyre from marts.stints where session_id = $1",
+        "tyre_age_at_start, is_fresh_tyre from marts.stints where session_id = $1",
         RECORDED[key],
     )
     assert len(expected) > 20

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['event_id', 'observation_number'], 'unique': true},
-        ]
-    )
-}}
+{{ config(indexes=[{'columns': ['event_id', 'observation_number'], 'unique': true}]) }}
 
 {{ status_observations(ref('events'), 'event_id') }}

@@ -21,6 +21,7 @@
 {#- read when running only: what parsing reads, a changed value would make dbt parse again #}
 {%- set load_manifest_rows = (env_var('F1_LOAD_MANIFEST_ROWS', '') if execute else '') or none %}
 {%- set project_checksum = (env_var('F1_PROJECT_CHECKSUM', '') if execute else '') or none %}
+{%- set checksum_literal = "'" ~ (project_checksum | replace("'", "''")) ~ "'" %}
 
 with
 
@@ -28,7 +29,7 @@ final as (
     select
         {{ 'null' if load_manifest_rows is none else load_manifest_rows | int }}::bigint
             as load_manifest_rows,
-        {{ 'null' if project_checksum is none else "'" ~ (project_checksum | replace("'", "''")) ~ "'" }}::text
+        {{ 'null' if project_checksum is none else checksum_literal }}::text
             as project_checksum,
         now() as _recorded_at
 )

@@ -1,22 +1,12 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['event_id'], 'unique': true},
-            {'columns': ['season', 'round_number']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['event_id'], 'unique': true},
+    {'columns': ['season', 'round_number']},
+]) }}
 
 with
 
 latest_events as (
-    -- events that later left the schedule are kept
-    {{ latest_load(source('raw', 'events'), key=['event_id']) | indent(4) }}
-),
-
-latest_schedules as (
-    -- the newest schedule snapshot of each season: the load of the season's latest row
-    {{ latest_load(source('raw', 'events'), key=['season']) | indent(4) }}
+    {{ schedule_snapshot(source('raw', 'events'), 'event_id') | indent(4) }}
 ),
 
 held_sessions as (
@@ -25,25 +15,19 @@ held_sessions as (
     where not is_cancelled
 ),
 
-first_sessions as (
-    select
-        event_id,
-        min(starts_at) as starts_at
-    from held_sessions
-    group by event_id
-),
-
 final_sessions as (
-    -- the event's final session: its race, else its last session by start
+    -- the event's final session: its race, else its last session by start; and its first start
     select
         event_id,
+        first_starts_at,
         session_id,
         ends_at,
         has_complete_results,
         status
     from (
         select
-            held_sessions.*,
+            *,
+            min(starts_at) over (partition by event_id) as first_starts_at,
             row_number() over (
                 partition by event_id
                 order by session_type = 'R' desc, starts_at desc nulls last, session_number desc
@@ -56,19 +40,13 @@ final_sessions as (
 events as (
     select
         latest_events.*,
-        -- absent from the newest snapshot: its newest row comes from an older one
-        latest_events._load_id <> latest_schedules._load_id as is_cancelled,
-        first_sessions.starts_at,
+        final_sessions.first_starts_at as starts_at,
         final_sessions.ends_at,
         final_sessions.session_id as final_session_id,
         coalesce(final_sessions.has_complete_results, false) as has_complete_results,
         final_sessions.status as final_session_status,
         {{ status_as_of() }} as status_as_of
     from latest_events
-    inner join latest_schedules
-        on latest_events.season = latest_schedules.season
-    left join first_sessions
-        on latest_events.event_id = first_sessions.event_id
     left join final_sessions
         on latest_events.event_id = final_sessions.event_id
 ),
@@ -85,6 +63,7 @@ final as (
         event_format,
         event_date,
         f1_api_support,
+        f1_api_support as has_f1_api_support,
         starts_at,
         ends_at,
         final_session_id,

@@ -1,10 +1,6 @@
-{#- Car telemetry lap by lap, with FastF1's distance (see macros/lap_telemetry.sql): a view. -#}
-{{ config(materialized='view') }}
-
+{#- Car telemetry lap by lap, with FastF1's distance (macros/lap_telemetry.sql). -#}
 {{ lap_telemetry(
     source('raw', 'car_data'),
-    manifest=source('raw', 'load_manifest'),
-    laps=ref('laps'),
     values=['rpm', 'speed', 'n_gear', 'throttle', 'brake', 'drs', 'source'],
     distance=true,
 ) }}

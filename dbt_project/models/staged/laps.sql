@@ -15,27 +15,26 @@
 -#}
 {%- set new_loads_query -%}
     select session_id, load_id
-    from (
-        select
-            session_id,
-            load_id,
-            row_number() over (
-                partition by session_id order by finished_at desc nulls last, load_id desc
-            ) as load_rank
-        from raw.load_manifest
-        where dataset = 'laps' and status = 'loaded' and session_id is not null
-    ) as latest_loads
-    where load_rank = 1
-        -- all rows of a built session come from one load: its first row in the unique index
-        -- tells whether it is this one
-        and load_id is distinct from (
-            select built._load_id
-            from {{ this }} as built
-            where built.session_id = latest_loads.session_id
-            order by built.session_id, built.driver_number, built.lap_number
-            limit 1
-        )
+    from ({{ latest_loads('raw.load_manifest', dataset='laps') }}) as latest_loads
+    -- all rows of a built session come from one load: its first row in the unique index tells
+    -- whether it is this one
+    where load_id is distinct from (
+        select built._load_id
+        from {{ this }} as built
+        where built.session_id = latest_loads.session_id
+        order by built.session_id, built.driver_number, built.lap_number
+        limit 1
+    )
 {%- endset -%}
+
+{#- Booleans and timestamps also under the project's names (is_/has_, _at): FastF1's names
+    stay for earlier queries. {column: new name} -#}
+{%- set renames = {
+    'fresh_tyre': 'is_fresh_tyre',
+    'lap_start_date': 'lap_started_at',
+    'deleted': 'is_deleted',
+    'fastf1_generated': 'is_fastf1_generated',
+} -%}
 
 {{
     config(
@@ -47,11 +46,7 @@
             'DBT_INTERNAL_DEST.session_id = any(array(select session_id from ('
             ~ new_loads_query ~ ') as new_loads))',
         ],
-        indexes=[
-            {'columns': ['session_id', 'driver_number', 'lap_number'], 'unique': true},
-            {'columns': ['session_id', 'lap_time']},
-            {'columns': ['_built_at']},
-        ],
+        pre_hook=['{{ add_renamed_columns(' ~ (renames | tojson) ~ ') }}'],
         post_hook=[
             'alter table {{ this }} alter column _built_at set (n_distinct = 1000)',
         ],
@@ -66,81 +61,24 @@
     {%- set new_loads_only = "load_id in ('" ~ load_list ~ "')" if load_ids else 'false' -%}
 {%- endif %}
 
-with
-
-latest_laps as (
-    {{ latest_load(
-        source('raw', 'laps'),
-        key=['session_id', 'driver_number', 'lap_number'],
-        manifest=source('raw', 'load_manifest'),
-        loads_where=new_loads_only,
-    ) | indent(4) }}
-),
-
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
-timed_laps as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_laps.*,
-        session_info.t0_date
-    from latest_laps
-    left join session_info
-        on latest_laps.session_id = session_info.session_id
-),
-
-final as (
-    select
-        session_id,
-        -- session_id is event_id plus '-' and the lowercased session type
-        regexp_replace(session_id, '-[^-]+$', '') as event_id,
-        driver_number,
-        driver,
-        team,
-        lap_number,
-        time,
-        lap_time,
-        stint,
-        pit_out_time,
-        pit_in_time,
-        sector1_time,
-        sector2_time,
-        sector3_time,
-        sector1_session_time,
-        sector2_session_time,
-        sector3_session_time,
-        speed_i1,
-        speed_i2,
-        speed_fl,
-        speed_st,
-        is_personal_best,
-        compound,
-        tyre_life,
-        fresh_tyre,
-        lap_start_time,
-        lap_start_date,
-        track_status,
-        position,
-        deleted,
-        deleted_reason,
-        fastf1_generated,
-        is_accurate,
-        t0_date + lap_start_time as lap_start_at,
-        t0_date + time as lap_end_at,
-        t0_date + pit_out_time as pit_out_at,
-        t0_date + pit_in_time as pit_in_at,
-        t0_date + sector1_session_time as sector1_end_at,
-        t0_date + sector2_session_time as sector2_end_at,
-        t0_date + sector3_session_time as sector3_end_at,
-        _load_id,
-        _loaded_at,
-        '{{ run_started_at.isoformat() }}'::timestamptz as _built_at
-    from timed_laps
-)
-
-select * from final
+{{ session_dataset(
+    source('raw', 'laps'),
+    key=['session_id', 'driver_number', 'lap_number'],
+    indexes=[{'columns': ['session_id', 'lap_time']}, {'columns': ['_built_at']}],
+    loads_where=new_loads_only,
+    built_at=true,
+    columns=[
+        'driver_number', 'driver', 'team', 'lap_number', 'time', 'lap_time', 'stint',
+        'pit_out_time', 'pit_in_time', 'sector1_time', 'sector2_time', 'sector3_time',
+        'sector1_session_time', 'sector2_session_time', 'sector3_session_time', 'speed_i1',
+        'speed_i2', 'speed_fl', 'speed_st', 'is_personal_best', 'compound', 'tyre_life',
+        'fresh_tyre', 'lap_start_time', 'lap_start_date', 'track_status', 'position', 'deleted',
+        'deleted_reason', 'fastf1_generated', 'is_accurate',
+        't0_date + lap_start_time as lap_start_at', 't0_date + time as lap_end_at',
+        't0_date + pit_out_time as pit_out_at', 't0_date + pit_in_time as pit_in_at',
+        't0_date + sector1_session_time as sector1_end_at',
+        't0_date + sector2_session_time as sector2_end_at',
+        't0_date + sector3_session_time as sector3_end_at',
+    ] + renames.items() | map('join', ' as ') | list,
+    timed=true,
+) }}

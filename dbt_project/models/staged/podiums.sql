@@ -1,11 +1,7 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id'], 'unique': true},
-            {'columns': ['season', 'session_type']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id'], 'unique': true},
+    {'columns': ['season', 'session_type']},
+]) }}
 
 with
 

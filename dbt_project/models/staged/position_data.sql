@@ -1,11 +1,2 @@
-{#-
-    A view over the compact raw telemetry (see macros/telemetry_rows.sql): one row per driver
-    per sample of each session's latest loaded load, computed when queried, never stored twice.
--#}
-{{ config(materialized='view') }}
-
-{{ telemetry_rows(
-    source('raw', 'position_data'),
-    manifest=source('raw', 'load_manifest'),
-    values=['status', 'x', 'y', 'z', 'source'],
-) }}
+{#- Car positions, one row per sample (macros/telemetry.sql). -#}
+{{ telemetry_rows(source('raw', 'position_data'), values=['status', 'x', 'y', 'z', 'source']) }}

@@ -1,58 +1,11 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'sequence_number'], 'unique': true},
-        ]
-    )
-}}
-
-with
-
-latest_race_control_messages as (
-    {{ latest_load(
-        source('raw', 'race_control_messages'),
-        key=['session_id', 'sequence_number'],
-        manifest=source('raw', 'load_manifest'),
-    ) | indent(4) }}
-),
-
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
-timed_race_control_messages as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_race_control_messages.*,
-        session_info.t0_date
-    from latest_race_control_messages
-    left join session_info
-        on latest_race_control_messages.session_id = session_info.session_id
-),
-
-final as (
-    select
-        session_id,
-        -- session_id is event_id plus '-' and the lowercased session type
-        regexp_replace(session_id, '-[^-]+$', '') as event_id,
-        sequence_number,
-        message_at,
+{{ session_dataset(
+    source('raw', 'race_control_messages'),
+    key=['session_id', 'sequence_number'],
+    columns=[
+        'sequence_number', 'message_at',
         -- the other way round: F1 gives the message's UTC time, the offset is derived
-        message_at - t0_date as session_time,
-        lap,
-        category,
-        message,
-        status,
-        flag,
-        scope,
-        sector,
-        racing_number,
-        _load_id,
-        _loaded_at
-    from timed_race_control_messages
-)
-
-select * from final
+        'message_at - t0_date as session_time',
+        'lap', 'category', 'message', 'status', 'flag', 'scope', 'sector', 'racing_number',
+    ],
+    timed=true,
+) }}

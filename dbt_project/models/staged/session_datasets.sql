@@ -1,16 +1,14 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'dataset'], 'unique': true},
-            {'columns': ['season', 'status']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id', 'dataset'], 'unique': true},
+    {'columns': ['season', 'status']},
+]) }}
 
 with
 
 latest_attempts as (
-    {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
+    -- the latest load attempt of each session, whatever its datasets' statuses (failed and
+    -- unavailable attempts count: they are what the last run found)
+    {{ latest_loads(source('raw', 'load_manifest')) | indent(4) }}
 ),
 
 manifest as (
@@ -30,7 +28,9 @@ final as (
         manifest.started_at,
         manifest.finished_at,
         manifest.fastf1_version,
-        latest_attempts.complete
+        -- null manifests count as not complete
+        coalesce(latest_attempts.complete, false) as complete,
+        coalesce(latest_attempts.complete, false) as has_complete_results
     from manifest
     inner join latest_attempts
         on manifest.session_id = latest_attempts.session_id

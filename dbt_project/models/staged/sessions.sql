@@ -1,27 +1,18 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id'], 'unique': true},
-            {'columns': ['season', 'round_number']},
-            {'columns': ['event_id']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id'], 'unique': true},
+    {'columns': ['season', 'round_number']},
+    {'columns': ['event_id']},
+]) }}
 
 with
 
 latest_sessions as (
-    -- sessions that later left the schedule are kept
-    {{ latest_load(source('raw', 'sessions'), key=['session_id']) | indent(4) }}
-),
-
-latest_schedules as (
-    -- the newest schedule snapshot of each season: the load of the season's latest row
-    {{ latest_load(source('raw', 'sessions'), key=['season']) | indent(4) }}
+    {{ schedule_snapshot(source('raw', 'sessions'), 'session_id') | indent(4) }}
 ),
 
 latest_attempts as (
-    {{ latest_attempt(source('raw', 'load_manifest')) | indent(4) }}
+    -- the latest load attempt of each session, whatever it found
+    {{ latest_loads(source('raw', 'load_manifest')) | indent(4) }}
 ),
 
 scheduled_lengths as (
@@ -50,14 +41,10 @@ sessions as (
             latest_sessions.ends_at,
             latest_sessions.starts_at + scheduled_lengths.scheduled_length
         ) as scheduled_end,
-        -- absent from the newest snapshot: its newest row comes from an older one
-        latest_sessions._load_id <> latest_schedules._load_id as is_cancelled,
         coalesce(latest_attempts.complete, false) as has_complete_results,
         unpublished_loads.load_id is not null as is_unpublished,
         {{ status_as_of() }} as status_as_of
     from latest_sessions
-    inner join latest_schedules
-        on latest_sessions.season = latest_schedules.season
     left join scheduled_lengths
         on latest_sessions.session_type = scheduled_lengths.session_type
     left join latest_attempts

@@ -1,55 +1,10 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'session_time'], 'unique': true},
-        ]
-    )
-}}
-
-with
-
-latest_weather as (
-    {{ latest_load(
-        source('raw', 'weather'),
-        key=['session_id', 'session_time'],
-        manifest=source('raw', 'load_manifest'),
-    ) | indent(4) }}
-),
-
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
-timed_weather as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_weather.*,
-        session_info.t0_date
-    from latest_weather
-    left join session_info
-        on latest_weather.session_id = session_info.session_id
-),
-
-final as (
-    select
-        session_id,
-        -- session_id is event_id plus '-' and the lowercased session type
-        regexp_replace(session_id, '-[^-]+$', '') as event_id,
-        session_time,
-        t0_date + session_time as sampled_at,
-        air_temp,
-        track_temp,
-        humidity,
-        pressure,
-        rainfall,
-        wind_direction,
-        wind_speed,
-        _load_id,
-        _loaded_at
-    from timed_weather
-)
-
-select * from final
+{{ session_dataset(
+    source('raw', 'weather'),
+    key=['session_id', 'session_time'],
+    columns=[
+        'session_time', 't0_date + session_time as sampled_at', 'air_temp', 'track_temp',
+        'humidity', 'pressure', 'rainfall', 'wind_direction', 'wind_speed',
+        'rainfall as has_rainfall',
+    ],
+    timed=true,
+) }}

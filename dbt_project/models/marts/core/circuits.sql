@@ -1,10 +1,4 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['circuit_id'], 'unique': true},
-        ]
-    )
-}}
+{{ config(indexes=[{'columns': ['circuit_id'], 'unique': true}]) }}
 
 with
 
@@ -50,9 +44,9 @@ circuit_events as (
     select
         circuit_id,
         -- as spelled by the circuit's latest event
-        (array_agg(location order by event_date desc))[1] as location,
-        (array_agg(country order by event_date desc))[1] as country,
-        (array_agg(event_name order by event_date desc))[1] as latest_event_name,
+        {{ latest_value('location', order_by='event_date') }} as location,
+        {{ latest_value('country', order_by='event_date') }} as country,
+        {{ latest_value('event_name', order_by='event_date') }} as latest_event_name,
         min(season) as first_season,
         max(season) as last_season,
         count(*) filter (where not is_cancelled) as event_count

@@ -1,22 +1,9 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['season', 'driver_id'], 'unique': true},
-        ]
-    )
-}}
+{{ config(indexes=[{'columns': ['season', 'driver_id'], 'unique': true}]) }}
 
 with
 
 entries as (
-    select
-        season,
-        driver_id,
-        starts_at,
-        driver_number,
-        abbreviation,
-        team_id,
-        team_name
+    select *
     from {{ ref('int_session_entries') }}
     where driver_id is not null
 ),
@@ -45,11 +32,10 @@ latest as (
         season,
         driver_id,
         -- as of the driver's latest session of the season
-        (array_agg(driver_number order by starts_at desc))[1] as driver_number,
-        (array_agg(abbreviation order by starts_at desc))[1] as abbreviation,
-        (array_agg(team_id order by starts_at desc) filter (where team_id is not null))[1]
-            as team_id,
-        (array_agg(team_name order by starts_at desc))[1] as team_name,
+        {{ latest_value('driver_number') }} as driver_number,
+        {{ latest_value('abbreviation') }} as abbreviation,
+        {{ latest_value('team_id', skip='null') }} as team_id,
+        {{ latest_value('team_name') }} as team_name,
         count(*) as session_count,
         min(starts_at) as first_session_starts_at,
         max(starts_at) as last_session_starts_at
@@ -65,7 +51,7 @@ final as (
         latest.abbreviation,
         latest.team_id,
         latest.team_name,
-        coalesce(season_teams.team_ids, array[]::text []) as team_ids,
+        coalesce(season_teams.team_ids, array[]::text[]) as team_ids,
         latest.session_count,
         latest.first_session_starts_at,
         latest.last_session_starts_at

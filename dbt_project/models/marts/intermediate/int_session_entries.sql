@@ -4,13 +4,8 @@
 
 with
 
-sessions as (
-    select
-        session_id,
-        event_id,
-        season,
-        session_type,
-        starts_at
+held_sessions as (
+    select *
     from {{ ref('sessions') }}
     where not is_cancelled
 ),
@@ -53,12 +48,12 @@ results as (
 final as (
     select
         results.session_id,
-        sessions.event_id,
-        sessions.season,
+        held_sessions.event_id,
+        held_sessions.season,
         events.round_number,
         events.circuit_id,
-        sessions.session_type,
-        sessions.starts_at,
+        held_sessions.session_type,
+        held_sessions.starts_at,
         results.driver_number,
         results.driver_id,
         results.team_id,
@@ -80,10 +75,10 @@ final as (
         results.status,
         results.points
     from results
-    inner join sessions
-        on results.session_id = sessions.session_id
+    inner join held_sessions
+        on results.session_id = held_sessions.session_id
     inner join events
-        on sessions.event_id = events.event_id
+        on held_sessions.event_id = events.event_id
 )
 
 select * from final

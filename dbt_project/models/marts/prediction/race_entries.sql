@@ -6,14 +6,10 @@
     The starting grid is the one exception: it belongs to the session itself and is fixed
     before its start (see the YAML).
 -#}
-{{
-    config(
-        indexes=[
-            {'columns': ['session_id', 'driver_number'], 'unique': true},
-            {'columns': ['season', 'driver_id']},
-        ]
-    )
-}}
+{{ config(indexes=[
+    {'columns': ['session_id', 'driver_number'], 'unique': true},
+    {'columns': ['season', 'driver_id']},
+]) }}
 
 with
 
@@ -67,48 +63,35 @@ race_form as (
     from race_entries
     where session_type = 'R'
     window
-        last_5 as (partition by driver_key order by starts_at rows between 4 preceding and current row),
-        last_10 as (partition by driver_key order by starts_at rows between 9 preceding and current row)
+        last_5 as (
+            partition by driver_key order by starts_at
+            rows between 4 preceding and current row
+        ),
+        last_10 as (
+            partition by driver_key order by starts_at
+            rows between 9 preceding and current row
+        )
 ),
 
-qualifying_entries as (
+qualifying as (
     select
         session_id,
         event_id,
         session_type,
         starts_at,
         driver_number,
-        team_id,
         position,
-        least(q1, q2, q3) as best_time
+        least(q1, q2, q3) as best_time,
+        -- negative: faster than the quickest teammate (none without a team)
+        least(q1, q2, q3)
+        - case when team_id is not null then min(least(q1, q2, q3)) over teammates end
+            as gap_to_teammate
     from entries
     where session_type in ('Q', 'SQ', 'SS')
-),
-
-qualifying as (
-    select
-        qualifying_entries.session_id,
-        qualifying_entries.event_id,
-        qualifying_entries.session_type,
-        qualifying_entries.starts_at,
-        qualifying_entries.driver_number,
-        qualifying_entries.position,
-        qualifying_entries.best_time,
-        -- negative: faster than the quickest teammate
-        qualifying_entries.best_time - min(teammates.best_time) as gap_to_teammate
-    from qualifying_entries
-    left join qualifying_entries as teammates
-        on qualifying_entries.session_id = teammates.session_id
-        and qualifying_entries.team_id = teammates.team_id
-        and qualifying_entries.driver_number <> teammates.driver_number
-    group by
-        qualifying_entries.session_id,
-        qualifying_entries.event_id,
-        qualifying_entries.session_type,
-        qualifying_entries.starts_at,
-        qualifying_entries.driver_number,
-        qualifying_entries.position,
-        qualifying_entries.best_time
+    window teammates as (
+        partition by session_id, team_id
+        rows between unbounded preceding and unbounded following exclude current row
+    )
 ),
 
 practice_bests as (
@@ -123,7 +106,7 @@ practice_bests as (
         on laps.session_id = sessions.session_id
     where sessions.session_type in ('FP1', 'FP2', 'FP3')
         and laps.lap_time is not null
-        and laps.deleted is not true
+        and laps.is_deleted is not true
     group by laps.session_id, sessions.event_id, sessions.starts_at, laps.driver_number
 ),
 
@@ -135,10 +118,16 @@ weekend_practice as (
         min(practice_bests.best_lap_time) as best_lap_time,
         max(max(practice_bests.starts_at)) over (partition by race_sessions.session_id)
             as practice_as_of
-    from (select distinct session_id, event_id, starts_at from race_entries) as race_sessions
+    from (
+        select distinct
+            session_id,
+            event_id,
+            starts_at
+        from race_entries
+    ) as race_sessions
     inner join practice_bests
         on race_sessions.event_id = practice_bests.event_id
-        and practice_bests.starts_at < race_sessions.starts_at
+        and race_sessions.starts_at > practice_bests.starts_at
     group by race_sessions.session_id, practice_bests.driver_number
 ),
 

@@ -75,7 +75,7 @@ final as (
         time - first_value(time) over same_lap as gap_to_leader,
         time - lag(time) over same_lap as interval_to_ahead,
         _load_id,
-        '{{ run_started_at.isoformat() }}'::timestamptz as _built_at
+        {{ build_started_at() }} as _built_at
     from laps
     window same_lap as (partition by session_id, lap_number order by position)
 )

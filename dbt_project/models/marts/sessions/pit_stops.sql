@@ -11,7 +11,7 @@ laps as (
         pit_out_time,
         -- the session's timing reference in UTC (FastF1's t0_date): lap start date minus lap
         -- start time, the same for every lap of the session; null without a timing reference
-        min(lap_start_date - lap_start_time) over (partition by session_id) as session_t0,
+        min(lap_started_at - lap_start_time) over (partition by session_id) as session_t0,
         lead(lap_number) over driver_laps as next_lap_number,
         lead(pit_out_time) over driver_laps as next_pit_out_time
     from {{ ref('laps') }}

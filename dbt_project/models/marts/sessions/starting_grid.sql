@@ -1,15 +1,7 @@
 with
 
 entries as (
-    select
-        session_id,
-        event_id,
-        session_type,
-        driver_number,
-        driver_id,
-        abbreviation,
-        team_id,
-        grid_position
+    select *
     from {{ ref('int_session_entries') }}
     where session_type in ('R', 'S')
         and grid_position is not null

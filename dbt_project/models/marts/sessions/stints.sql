@@ -1,19 +1,6 @@
+{#- A view that names only the laps columns it reads (no `select *`), so that altering other
+    columns of the incremental staged.laps does not depend on it. -#}
 with
-
-laps as (
-    select
-        session_id,
-        event_id,
-        driver_number,
-        driver,
-        lap_number,
-        stint,
-        compound,
-        tyre_life,
-        fresh_tyre
-    from {{ ref('laps') }}
-    where stint is not null
-),
 
 final as (
     select
@@ -28,8 +15,9 @@ final as (
         max(lap_number) as last_lap,
         count(*) as lap_count,
         (array_agg(tyre_life order by lap_number))[1] - 1 as tyre_age_at_start,
-        (array_agg(fresh_tyre order by lap_number))[1] as fresh_tyre
-    from laps
+        (array_agg(is_fresh_tyre order by lap_number))[1] as is_fresh_tyre
+    from {{ ref('laps') }}
+    where stint is not null
     group by session_id, driver_number, stint
 )
 
