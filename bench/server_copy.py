@@ -16,6 +16,7 @@ from flows.load.raw_tables import (
     SCHEMA,
     attach_partition_sql,
     literal,
+    partition_index_sql,
     partition_name,
     partition_table_sql,
     quote_ident,
@@ -72,6 +73,7 @@ def _copy(cursor, load_id: str, table: str, path: Path, fmt: str) -> None:
         f"copy {SCHEMA}.{quote_ident(partition_name(table, load_id))} "
         f"from {literal(str(path))} with (format {fmt}, freeze)"
     )
+    cursor.execute(partition_index_sql(table, load_id))
 
 
 def _side_copy(conn, load_id: str, table: str, path: Path, fmt: str) -> None:

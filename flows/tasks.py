@@ -19,6 +19,7 @@ from flows.load.connection import connect, database_url
 from flows.load.locks import advisory_lock
 from flows.load.manifest import FAILED, has_attempts, is_complete, is_unpublished
 from flows.load.raw_tables import ddl_statements
+from flows.load.retention import prune_telemetry
 from flows.load.schedule_store import schedule_changed, stored_schedule
 from flows.load.session_load import session_lock, write_failure, write_schedule, write_session
 from flows.operator.logs import log_context
@@ -118,6 +119,19 @@ def build_staged_tables(as_of: datetime | None = None) -> list[str]:
     """`dbt build`: deduplicated, indexed, tested `staged` tables, statuses as of ``as_of``
     (only the statuses when raw has nothing new since the last full build)."""
     return build_staged(database_url(), as_of=as_of, changed_only=True)
+
+
+@task(cache_policy=NO_CACHE)
+def prune_telemetry_loads() -> dict[str, int]:
+    """Drop superseded telemetry loads, keeping the latest TELEMETRY_KEEP_LOADS per session."""
+    keep = get_settings().telemetry_keep_loads
+    if keep == 0:
+        return {}
+    with connect(database_url()) as conn:
+        dropped = prune_telemetry(conn, keep=keep)
+    if any(dropped.values()):
+        log.info("pruned superseded telemetry loads (keeping %d a session): %s", keep, dropped)
+    return dropped
 
 
 @task(cache_policy=NO_CACHE)

@@ -26,6 +26,7 @@ from flows.load.raw_tables import (
     SCHEMA,
     attach_partition_sql,
     literal,
+    partition_index_sql,
     partition_lock_key,
     partition_name,
     partition_table_sql,
@@ -115,13 +116,15 @@ def _plan(cursor, table: str, frame: pl.DataFrame) -> tuple[str, str, str, pl.Da
 
 
 def _copy(cursor, plan) -> None:
-    """Create the partition, encode the frame and COPY it, in the cursor's transaction."""
+    """Create the partition, encode the frame, COPY it and index it, in the cursor's
+    transaction."""
     table, load_id, create, frame, lineage = plan
     cursor.execute(create)
     chunks = to_chunks(frame, lineage)
     cursor.adbc_ingest(
         partition_name(table, load_id), _reader(chunks), mode="append", db_schema_name=SCHEMA
     )
+    cursor.execute(partition_index_sql(table, load_id))
 
 
 def _side_copy(conn, plan) -> None:
