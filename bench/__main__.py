@@ -10,8 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.growth import GrowthSpec
 from bench.report import ratio_lines, render
-from bench.run import GrowthSpec, Plan, run
+from bench.run import Plan, run
 from bench.season import SeasonSpec
 
 DEFAULT_SCALE = 30  # sessions: six race weekends, 20.7 million telemetry rows

@@ -232,8 +232,9 @@ def _method_notes(results: Results) -> list[str]:
         "streams, `staged.lap_car_data` and `staged.lap_position_data`) on random laps.",
         "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`.",
         f"- As history grows (bench/growth.py): two databases are filled through the project's "
-        f"loader with {growth.small:,} and {growth.large:,} small synthetic sessions "
-        f"({growth.drivers} drivers, {growth.minutes:g} minute of telemetry each), each built "
+        f"loader with the first {growth.small:,} and {growth.large:,} sessions of a synthetic "
+        "history of seasons of 24 conventional weekends (small sessions: "
+        f"{growth.drivers} drivers, {growth.minutes:g} minute of telemetry each), each built "
         f"once (untimed); then, in {growth.rounds} rounds, each database in turn loads one more "
         "session (timed: opening the connection and `write_session`, as a flow's session task "
         "does) and runs the `dbt build` after it (timed: the project's build, each database in "

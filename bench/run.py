@@ -9,7 +9,8 @@ from pathlib import Path
 
 import adbc_driver_postgresql.dbapi as pg
 
-from bench.growth import SIZES
+from bench.growth import SIZES, GrowthSpec
+from bench.growth import params as growth_params
 from bench.machine import describe, load_average
 from bench.measure import run_worker
 from bench.row_layout import use_row_layout
@@ -27,21 +28,6 @@ DATABASES = (
     *(f"growth_{size}" for size in SIZES),
 )
 ROW_LAYOUT = ("psycopg", "to_sql", "orm")  # methods that send a row per sample (bench/row_layout)
-
-
-@dataclass(frozen=True)
-class GrowthSpec:
-    """The history-growth measurement: small synthetic sessions, ``small`` and ``large`` of
-    them in the database before ``rounds`` rounds of one more session and a dbt build."""
-
-    small: int = 100
-    large: int = 1_000
-    rounds: int = 3
-    drivers: int = 2
-    minutes: float = 1.0
-
-    def season(self) -> SeasonSpec:
-        return SeasonSpec(self.large + self.rounds, self.drivers, self.minutes)
 
 
 @dataclass(frozen=True)
@@ -82,7 +68,7 @@ def run(plan: Plan) -> Results:
     with bench_server() as server, tempfile.TemporaryDirectory() as dbt_dir:
         urls = {name: server.create_database(f"f1_bench_{name}") for name in DATABASES}
         for name, url in urls.items():
-            if not name.startswith("growth_"):  # those get the growth's own schedule
+            if not name.startswith("growth_"):  # those get the growth's own seasons
                 prepare(url, season)
         for name in ROW_LAYOUT:
             use_row_layout(urls[name])
@@ -115,7 +101,7 @@ def run(plan: Plan) -> Results:
         )
         dbt = {"url": urls["loader"], "target_dir": dbt_dir}
         results.full = run_worker("dbt", dbt)
-        results.growth = _growth(plan.growth, server, urls, dbt_dir)
+        results.growth = _growth(plan.growth, urls, dbt_dir)
         results.telemetry = run_worker("telemetry", {"url": urls["loader"]})
         results.nothing_new = run_worker("nothing_new", {**dbt, "rounds": plan.nothing_new_rounds})
         results.load_average.append(load_average())
@@ -126,18 +112,12 @@ def run(plan: Plan) -> Results:
     return results
 
 
-def _growth(growth: GrowthSpec, server: Server, urls: dict[str, str], dbt_dir: str) -> dict:
-    season = growth.season()
-    growth_urls = {size: urls[f"growth_{size}"] for size in SIZES}
-    for url in growth_urls.values():
-        prepare(url, season.build())  # the longer schedule of the growth sessions
+def _growth(growth: GrowthSpec, urls: dict[str, str], dbt_dir: str) -> dict:
     return run_worker(
         "growth",
         {
-            "season": season.params(),
-            "urls": growth_urls,
-            "counts": {"small": growth.small, "large": growth.large},
-            "rounds": growth.rounds,
+            "growth": growth_params(growth),
+            "urls": {size: urls[f"growth_{size}"] for size in SIZES},
             "target_dir": str(Path(dbt_dir) / "growth"),
         },
     )
