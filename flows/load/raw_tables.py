@@ -278,6 +278,7 @@ begin
     if to_regclass({literal(f"{SCHEMA}.{table}_chunk_idx")}) is null then
         return;
     end if;
+    drop index {SCHEMA}.{table}_chunk_idx;  -- and the partitions' indexes attached to it
     for part in
         select c.relname from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
         where i.inhparent = {literal(f"{SCHEMA}.{table}")}::regclass
@@ -287,7 +288,6 @@ begin
             part.relname || '_chunk_idx', part.relname
         );
     end loop;
-    drop index {SCHEMA}.{table}_chunk_idx;
 end
 $$"""
 
