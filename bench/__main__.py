@@ -1,7 +1,7 @@
 """``python -m bench [--scale N]``: run the benchmark, write bench/RESULTS.md, print the ratios.
 
-The last six lines printed are machine-readable: loader_vs_copy, loader_vs_orm,
-incremental_vs_full, nothing_new_vs_full_build, bytes_per_sample and lap_query_ms.
+The last seven lines printed are machine-readable: loader_vs_copy, loader_vs_orm, dbt_growth,
+load_growth, nothing_new_vs_full_build, bytes_per_sample and lap_query_ms.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.growth import GrowthSpec
 from bench.report import ratio_lines, render
 from bench.run import Plan, run
 from bench.season import SeasonSpec
@@ -28,6 +29,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--psycopg-sessions", type=int, default=2)
     parser.add_argument("--to-sql-rows", type=int, default=100_000)
     parser.add_argument("--orm-rows", type=int, default=20_000)
+    parser.add_argument("--orm-runs", type=int, default=3, help="the ORM's median of so many")
+    parser.add_argument("--growth-small", type=int, default=100, help="sessions: the baseline")
+    parser.add_argument("--growth-large", type=int, default=1_000, help="sessions: the history")
+    parser.add_argument("--growth-rounds", type=int, default=3)
     parser.add_argument("--nothing-new-rounds", type=int, default=3, help="old/new alternations")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the report")
     parser.add_argument("--command", default=None, help="the command line the report names")
@@ -43,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         psycopg_sessions=args.psycopg_sessions,
         to_sql_rows=args.to_sql_rows,
         orm_rows=args.orm_rows,
+        orm_runs=args.orm_runs,
+        growth=GrowthSpec(args.growth_small, args.growth_large, args.growth_rounds),
         nothing_new_rounds=args.nothing_new_rounds,
     )
     print(f"bench: {args.scale} sessions, every method on the same server...", flush=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
+from bench.measure import use_dbt_target
 from flows.transform.dbt import build_staged, run_dbt
 
 TOP_NODES = 8
@@ -15,8 +15,7 @@ TOP_NODES = 8
 def run(params: dict) -> dict:
     """params: url, target_dir (dbt's target and log paths: the checkout's stay untouched)."""
     target = Path(params["target_dir"])
-    os.environ["DBT_TARGET_PATH"] = str(target)
-    os.environ["DBT_LOG_PATH"] = str(target / "logs")
+    use_dbt_target(target)
     run_dbt(params["url"], "parse")
     start = time.perf_counter()
     build_staged(params["url"])

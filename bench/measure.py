@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -25,6 +27,20 @@ class Stopwatch:
             yield
         finally:
             self.seconds += time.perf_counter() - start
+
+
+def seconds(step: Callable[[], object]) -> float:
+    """How long ``step()`` takes."""
+    start = time.perf_counter()
+    step()
+    return time.perf_counter() - start
+
+
+def use_dbt_target(target: Path) -> None:
+    """dbt's target and log paths for the next invocations in this process (a target per
+    database or per way keeps its own partial-parse state; the checkout's stays untouched)."""
+    os.environ["DBT_TARGET_PATH"] = str(target)
+    os.environ["DBT_LOG_PATH"] = str(target / "logs")
 
 
 def peak_rss_mib() -> float:

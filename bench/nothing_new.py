@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.measure import seconds, use_dbt_target
 from flows.transform.dbt import build_staged, build_stamp, run_dbt, stale_sources
 
 
@@ -27,16 +27,16 @@ def run(params: dict) -> dict:
     # of the project would: the old way's --vars must not make the new way parse again.
     old_target, new_target = (Path(params["target_dir"]) / way for way in ("old", "new"))
     for target in (old_target, new_target):
-        _use_target(target)
+        use_dbt_target(target)
         run_dbt(url, "parse")
     build_staged(url)  # untimed: records the stamp of what is built (staged.full_builds)
     old, new = [], []
     for _ in range(params["rounds"]):
-        _use_target(old_target)
-        old.append(_seconds(lambda: _old_way(url)))
-        _use_target(new_target)
+        use_dbt_target(old_target)
+        old.append(seconds(lambda: _old_way(url)))
+        use_dbt_target(new_target)
         new.append(
-            _seconds(
+            seconds(
                 lambda: (
                     build_staged(url, as_of=datetime.now(UTC), changed_only=True),
                     stale_sources(url),
@@ -51,11 +51,6 @@ def run(params: dict) -> dict:
     }
 
 
-def _use_target(target: Path) -> None:
-    os.environ["DBT_TARGET_PATH"] = str(target)
-    os.environ["DBT_LOG_PATH"] = str(target / "logs")
-
-
 def _old_way(url: str) -> None:
     """The earlier full build with --vars. It still records its stamp (staged.full_builds) as
     the project's builds do, so that the new way finds nothing new, as it would in use."""
@@ -63,9 +58,3 @@ def _old_way(url: str) -> None:
     os.environ["F1_LOAD_MANIFEST_ROWS"] = str(stamp["load_manifest_rows"])
     os.environ["F1_PROJECT_CHECKSUM"] = stamp["project_checksum"]
     run_dbt(url, "build", "--vars", json.dumps({"as_of": datetime.now(UTC).isoformat()}))
-
-
-def _seconds(step) -> float:
-    start = time.perf_counter()
-    step()
-    return time.perf_counter() - start

@@ -6,17 +6,16 @@ load); objects are built from the frame's rows inside the timing, as that system
 
 from __future__ import annotations
 
+import statistics
+from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
+import polars as pl
 from sqlalchemy import Boolean, DateTime, Integer, Interval, SmallInteger, Text, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from bench.frames import head_rows, telemetry_loads
-from bench.measure import Stopwatch
-from bench.season import SeasonSpec
-from bench.server_copy import table_columns
-from flows.load.connection import connect
-from flows.load.raw_tables import attach_partition_sql, partition_table_sql
+from bench.measure import seconds
+from bench.row_layout import empty_partitions, first_session_rows
 
 ROWS = 20_000
 
@@ -59,32 +58,30 @@ MODELS = {"car_data": CarData, "position_data": PositionData}
 
 
 def run(params: dict) -> dict:
-    """params: season, url, rows (optional)."""
-    season = SeasonSpec.from_params(params["season"]).build()
-    load_id, frames = next(telemetry_loads(season, 0, 1))
-    frames = head_rows(frames, params.get("rows", ROWS))
-    empty_partitions(params["url"], load_id)
+    """params: season, url, rows and runs (optional). The figure is the median of the runs,
+    each into the same emptied partitions."""
+    frames = first_session_rows(params, ROWS)
     engine = create_engine(sqlalchemy_url(params["url"]))
-    watch = Stopwatch()
+    rounds = []
     try:
-        with watch.timed(), Session(engine) as session:
-            for table, frame in frames.items():
-                model = MODELS[table]
-                session.bulk_save_objects([model(**row) for row in frame.iter_rows(named=True)])
-            session.commit()
+        for _ in range(params.get("runs", 1)):
+            empty_partitions(params["url"], frames)
+            rounds.append(seconds(partial(_save, engine, frames)))
     finally:
         engine.dispose()
-    return {"rows": sum(frame.height for frame in frames.values()), "seconds": watch.seconds}
+    return {
+        "rows": sum(frame.height for frame in frames.values()),
+        "seconds": statistics.median(rounds),
+        "rounds": rounds,
+    }
 
 
-def empty_partitions(url: str, load_id: str) -> None:
-    """The load's (empty) partitions, attached: rows inserted into raw.<table> land there."""
-    with connect(url) as conn:
-        cursor = conn.cursor()
-        for table in MODELS:
-            cursor.execute(partition_table_sql(table, load_id, table_columns(cursor, table), {}))
-            cursor.execute(attach_partition_sql(table, load_id))
-        conn.commit()
+def _save(engine, frames: dict[str, pl.DataFrame]) -> None:
+    with Session(engine) as session:
+        for table, frame in frames.items():
+            model = MODELS[table]
+            session.bulk_save_objects([model(**row) for row in frame.iter_rows(named=True)])
+        session.commit()
 
 
 def sqlalchemy_url(url: str) -> str:

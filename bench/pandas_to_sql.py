@@ -10,10 +10,9 @@ import pandas as pd
 import polars as pl
 from sqlalchemy import Interval, create_engine
 
-from bench.frames import head_rows, telemetry_loads
 from bench.measure import Stopwatch
-from bench.orm import empty_partitions, sqlalchemy_url
-from bench.season import SeasonSpec
+from bench.orm import sqlalchemy_url
+from bench.row_layout import first_session_rows
 
 ROWS = 100_000
 CHUNK_ROWS = 10_000
@@ -21,10 +20,7 @@ CHUNK_ROWS = 10_000
 
 def run(params: dict) -> dict:
     """params: season, url, rows (optional)."""
-    season = SeasonSpec.from_params(params["season"]).build()
-    load_id, frames = next(telemetry_loads(season, 0, 1))
-    frames = head_rows(frames, params.get("rows", ROWS))
-    empty_partitions(params["url"], load_id)
+    frames = first_session_rows(params, ROWS)
     engine = create_engine(sqlalchemy_url(params["url"]))
     watch = Stopwatch()
     try:

@@ -12,7 +12,8 @@ from flows.load.ingest import STREAMS
 TARGETS = {
     "loader_vs_copy": ">= 0.85",
     "loader_vs_orm": ">= 50",
-    "incremental_vs_full": "<= 0.10",
+    "dbt_growth": "<= 1.2",
+    "load_growth": "<= 1.2",
     "nothing_new_vs_full_build": "<= 0.50",
 }
 TARGETS |= TELEMETRY_TARGETS
@@ -36,10 +37,15 @@ def ratios(results: Results) -> dict[str, float]:
     return {
         "loader_vs_copy": loader / rate(best[1]) if best else float("nan"),
         "loader_vs_orm": loader / rate(results.orm),
-        "incremental_vs_full": results.incremental["seconds"] / results.full["seconds"],
+        "dbt_growth": _growth(results.growth, "dbt_seconds"),
+        "load_growth": _growth(results.growth, "load_seconds"),
         "nothing_new_vs_full_build": results.nothing_new["new_seconds"]
         / results.nothing_new["old_seconds"],
     }
+
+
+def _growth(growth: dict, key: str) -> float:
+    return growth[key]["large"] / growth[key]["small"]
 
 
 def ratio_lines(results: Results) -> list[str]:
@@ -51,7 +57,6 @@ def render(results: Results, command: str) -> str:
     spec = results.plan.season
     sessions = results.load["sessions"]
     rows = sum(s["rows"] for s in sessions)
-    added = results.added["sessions"][0]
     lines = [
         "# Benchmark: loading and transforming a season",
         "",
@@ -60,9 +65,7 @@ def render(results: Results, command: str) -> str:
         "",
         f"Synthetic season (flows/synthetic.py): {spec.sessions} sessions of conventional "
         f"weekends, {spec.drivers} drivers, car data and positions at 4 Hz: {rows:,} telemetry "
-        "rows. "
-        f"The incremental dbt build adds the next session, {added['session_id']} "
-        f"({added['rows']:,} rows).",
+        "rows.",
         "",
         "## Machine",
         "",
@@ -91,7 +94,13 @@ def render(results: Results, command: str) -> str:
         "| build | seconds | slowest nodes (seconds) |",
         "|---|---:|---|",
         _dbt_row(f"full, {spec.sessions} sessions", results.full),
-        _dbt_row("incremental, after one more session", results.incremental),
+        "",
+        "## As history grows: one more session with ~100 and ~1,000 in the database",
+        "",
+        "| sessions already loaded | load of one more (s, median) | rounds | dbt build after it "
+        "(s, median) | rounds |",
+        "|---:|---:|---|---:|---|",
+        *_growth_rows(results.growth),
         "",
         "## A run with nothing new: the fixed cost of dbt",
         "",
@@ -120,7 +129,8 @@ def _method_rows(results: Results) -> list[str]:
     count = len(results.load["sessions"])
     entries = [
         (
-            f"project loader: ADBC COPY, {STREAMS} streams into a fresh partition per load",
+            f"project loader: ADBC COPY, {STREAMS} parallel streams (one per table), "
+            "a fresh partition per table and load",
             f"{count} sessions",
             results.load["loader"],
             results.load["peak_rss_mib"],
@@ -130,7 +140,12 @@ def _method_rows(results: Results) -> list[str]:
         if copy["rows"]:
             sessions = count if fmt == "binary" else min(plan.csv_sessions, count)
             entries.append(
-                (f"server-side COPY FROM file, {fmt}", f"first {sessions} sessions", copy, None)
+                (
+                    f"server-side COPY FROM file FREEZE, {fmt}, {STREAMS} parallel streams",
+                    f"first {sessions} sessions",
+                    copy,
+                    None,
+                )
             )
     entries += [
         (
@@ -146,7 +161,8 @@ def _method_rows(results: Results) -> list[str]:
             results.to_sql["peak_rss_mib"],
         ),
         (
-            "SQLAlchemy ORM bulk_save_objects (psycopg2)",
+            "SQLAlchemy ORM bulk_save_objects (psycopg2), median of "
+            f"{len(results.orm['rounds'])} runs",
             "rows of session 1",
             results.orm,
             results.orm["peak_rss_mib"],
@@ -169,37 +185,60 @@ def _dbt_row(label: str, result: dict) -> str:
     return f"| {label} | {result['seconds']:.1f} | {nodes} |"
 
 
+def _growth_rows(growth: dict) -> list[str]:
+    def rounds(values: list[float], digits: int) -> str:
+        return ", ".join(f"{value:.{digits}f}" for value in values)
+
+    return [
+        f"| {growth['counts'][size]:,} | {growth['load_seconds'][size]:.3f} "
+        f"| {rounds(growth['load_rounds'][size], 3)} | {growth['dbt_seconds'][size]:.1f} "
+        f"| {rounds(growth['dbt_rounds'][size], 1)} |"
+        for size in ("small", "large")
+    ]
+
+
 def _nothing_new_row(label: str, result: dict, way: str) -> str:
     rounds = ", ".join(f"{seconds:.1f}" for seconds in result[f"{way}_rounds"])
     return f"| {label} | {result[f'{way}_seconds']:.1f} | {rounds} |"
 
 
 def _method_notes(results: Results) -> list[str]:
+    growth = results.plan.growth
     notes = [
         "- Every method loads the same synthetic frames into its own database on the same "
         "server, built with the project's DDL; only the loading is timed (making the frames is "
         "not). rows/s counts telemetry rows (car data and positions).",
         "- `loader_vs_copy`: the loader's rows/s over the faster server-side COPY format's; "
-        "`loader_vs_orm`: over the ORM's; `incremental_vs_full`: the incremental build's "
-        "seconds over the full build's; `nothing_new_vs_full_build`: the new way's median "
-        "seconds over the old way's.",
+        "`loader_vs_orm`: over the ORM's (the median of its runs); `dbt_growth` and "
+        "`load_growth`: the median with ~1,000 sessions in the database over the median with "
+        "~100; `nothing_new_vs_full_build`: the new way's median seconds over the old way's.",
         "- The loader and the ceiling run interleaved, session by session: the loader writes a "
         "session (all datasets and the manifest in one transaction, the time counted against "
         "its telemetry rows only), its telemetry rows are exported to files (not timed), and "
-        "the server loads them back with COPY FROM the file, one transaction per session, into "
-        "a fresh partition created in that transaction (COPY FREEZE) and attached like the "
-        "loader's.",
+        "the server loads them back with COPY FROM the file the way the loader loads them: "
+        f"{STREAMS} parallel streams, one per table, each into a fresh partition created in its "
+        "stream's transaction (so COPY FREEZE), one committed by a side connection, all "
+        "attached in the session's transaction: the fair ceiling.",
         "- psycopg COPY, pandas to_sql and the ORM send a row per sample, so their databases "
         "have the earlier row-per-sample telemetry tables (bench/row_layout.py): psycopg COPY "
         "into a fresh partition with FREEZE, pandas to_sql and the ORM into the raw tables "
         "(their load's partition made beforehand, not timed). The loader and the ceiling write "
-        "the compact layout (arrays per driver per minute); rows/s counts samples throughout.",
+        "the compact layout (arrays per driver per minute); rows/s counts samples throughout. "
+        "The ORM runs several times into the same emptied partitions (emptied untimed); its "
+        "figure is the median.",
         "- `bytes_per_sample`: every relation holding telemetry in the loader's database after "
         "the builds (raw partitions with heap, TOAST and indexes; the staged telemetry models "
         "are views) over its samples; `lap_query_ms`: the median of 21 one-lap queries (both "
         "streams, `staged.lap_car_data` and `staged.lap_position_data`) on random laps.",
-        "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`; the "
-        "incremental build follows the loading of one more session with the project's loader.",
+        "- dbt: `dbt build` of every model and test, after an untimed `dbt parse`.",
+        f"- As history grows (bench/growth.py): two databases are filled through the project's "
+        f"loader with the first {growth.small:,} and {growth.large:,} sessions of a synthetic "
+        "history of seasons of 24 conventional weekends (small sessions: "
+        f"{growth.drivers} drivers, {growth.minutes:g} minute of telemetry each), each built "
+        f"once (untimed); then, in {growth.rounds} rounds, each database in turn loads one more "
+        "session (timed: opening the connection and `write_session`, as a flow's session task "
+        "does) and runs the `dbt build` after it (timed: the project's build, each database in "
+        "a dbt target of its own). Each figure is the median of the rounds.",
         "- A run with nothing new (bench/nothing_new.py), on the same database once everything "
         "is built: the old way is a full `dbt build` with the run's moment as `--vars as_of` "
         "(what every run did: a new value each run, so dbt parsed the whole project again), the "

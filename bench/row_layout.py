@@ -7,9 +7,20 @@ can write. Throughput is compared in samples per second.
 
 from __future__ import annotations
 
+import polars as pl
+
+from bench.frames import head_rows, telemetry_loads
+from bench.season import SeasonSpec
+from bench.server_copy import table_columns
 from flows.datasets import BY_NAME, LINEAGE
 from flows.load.connection import connect
-from flows.load.raw_tables import PARTITIONED, create_table_sql
+from flows.load.raw_tables import (
+    PARTITIONED,
+    attach_partition_sql,
+    create_table_sql,
+    partition_name,
+    partition_table_sql,
+)
 
 
 def use_row_layout(url: str) -> None:
@@ -20,4 +31,29 @@ def use_row_layout(url: str) -> None:
             cursor.execute(f"drop table raw.{table}")
             schema = {**LINEAGE, **BY_NAME[table].schema}
             cursor.execute(create_table_sql(table, schema) + " partition by list (_load_id)")
+        conn.commit()
+
+
+def first_session_rows(params: dict, default_rows: int) -> dict[str, pl.DataFrame]:
+    """The first ``params['rows']`` telemetry rows of the season's first session (split between
+    the tables, with lineage), and their load's partitions in ``params['url']``, empty and
+    attached: rows inserted into raw.<table> land there."""
+    season = SeasonSpec.from_params(params["season"]).build()
+    load_id, frames = next(telemetry_loads(season, 0, 1))
+    with connect(params["url"]) as conn:
+        cursor = conn.cursor()
+        for table in frames:
+            cursor.execute(partition_table_sql(table, load_id, table_columns(cursor, table), {}))
+            cursor.execute(attach_partition_sql(table, load_id))
+        conn.commit()
+    return head_rows(frames, params.get("rows", default_rows))
+
+
+def empty_partitions(url: str, frames: dict[str, pl.DataFrame]) -> None:
+    """Remove what an earlier run wrote into the frames' partitions (untimed, between runs)."""
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for table, frame in frames.items():
+            load_id = frame["_load_id"][0]
+            cursor.execute(f"truncate raw.{partition_name(table, load_id)}")
         conn.commit()

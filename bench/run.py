@@ -5,16 +5,28 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import adbc_driver_postgresql.dbapi as pg
 
+from bench.growth import SIZES, GrowthSpec
+from bench.growth import params as growth_params
 from bench.machine import describe, load_average
 from bench.measure import run_worker
 from bench.row_layout import use_row_layout
 from bench.season import SeasonSpec
 from bench.server import Server, bench_server, prepare
 
-DATABASES = ("loader", "copy_binary", "copy_csv", "psycopg", "to_sql", "orm", "small")
+DATABASES = (
+    "loader",
+    "copy_binary",
+    "copy_csv",
+    "psycopg",
+    "to_sql",
+    "orm",
+    "small",
+    *(f"growth_{size}" for size in SIZES),
+)
 ROW_LAYOUT = ("psycopg", "to_sql", "orm")  # methods that send a row per sample (bench/row_layout)
 
 
@@ -27,6 +39,8 @@ class Plan:
     psycopg_sessions: int
     to_sql_rows: int
     orm_rows: int
+    orm_runs: int  # the ORM is slow and noisy: the median of several runs
+    growth: GrowthSpec
 
 
 @dataclass
@@ -39,8 +53,7 @@ class Results:
     to_sql: dict = field(default_factory=dict)
     orm: dict = field(default_factory=dict)
     full: dict = field(default_factory=dict)
-    added: dict = field(default_factory=dict)  # the session loaded before the incremental build
-    incremental: dict = field(default_factory=dict)
+    growth: dict = field(default_factory=dict)  # one more session with ~100 and ~1,000 loaded
     telemetry: dict = field(default_factory=dict)  # disk per sample, one-lap query
     nothing_new: dict = field(default_factory=dict)  # old vs new fixed cost, nothing to load
     copy_note: str | None = None
@@ -54,8 +67,9 @@ def run(plan: Plan) -> Results:
     season = spec.build()
     with bench_server() as server, tempfile.TemporaryDirectory() as dbt_dir:
         urls = {name: server.create_database(f"f1_bench_{name}") for name in DATABASES}
-        for url in urls.values():
-            prepare(url, season)
+        for name, url in urls.items():
+            if not name.startswith("growth_"):  # those get the growth's own seasons
+                prepare(url, season)
         for name in ROW_LAYOUT:
             use_row_layout(urls[name])
         results.machine = describe(urls["loader"])
@@ -82,11 +96,12 @@ def run(plan: Plan) -> Results:
         results.to_sql = run_worker(
             "to_sql", {**base, "url": urls["to_sql"], "rows": plan.to_sql_rows}
         )
-        results.orm = run_worker("orm", {**base, "url": urls["orm"], "rows": plan.orm_rows})
+        results.orm = run_worker(
+            "orm", {**base, "url": urls["orm"], "rows": plan.orm_rows, "runs": plan.orm_runs}
+        )
         dbt = {"url": urls["loader"], "target_dir": dbt_dir}
         results.full = run_worker("dbt", dbt)
-        results.added = _backfill(spec, urls["loader"], spec.sessions, spec.sessions + 1)
-        results.incremental = run_worker("dbt", dbt)
+        results.growth = _growth(plan.growth, urls, dbt_dir)
         results.telemetry = run_worker("telemetry", {"url": urls["loader"]})
         results.nothing_new = run_worker("nothing_new", {**dbt, "rounds": plan.nothing_new_rounds})
         results.load_average.append(load_average())
@@ -95,6 +110,17 @@ def run(plan: Plan) -> Results:
                 server.drop_database(f"f1_bench_{name}")
     results.seconds = time.perf_counter() - start
     return results
+
+
+def _growth(growth: GrowthSpec, urls: dict[str, str], dbt_dir: str) -> dict:
+    return run_worker(
+        "growth",
+        {
+            "growth": growth_params(growth),
+            "urls": {size: urls[f"growth_{size}"] for size in SIZES},
+            "target_dir": str(Path(dbt_dir) / "growth"),
+        },
+    )
 
 
 def _backfill(spec: SeasonSpec, url: str, first: int, last: int) -> dict:

@@ -1,12 +1,14 @@
 """Method 2, the ceiling: PostgreSQL loading the same rows by server-side ``COPY ... FROM`` a file.
 
-The rows the loader wrote are exported (``COPY ... TO`` a file, not timed); each load then goes,
-in one transaction, into a fresh partition shaped like the loader's (``COPY ... FREEZE``, which
-a table created in the same transaction allows), attached like the loader attaches its own.
+The rows the loader wrote are exported (``COPY ... TO`` a file, not timed); each load then goes
+in as many parallel streams as the loader uses (one per table), each into a fresh partition
+shaped like the loader's and created in its stream's transaction (so ``COPY ... FREEZE``),
+attached in one transaction like the loader attaches its own: the fair ceiling.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flows.load.raw_tables import (
@@ -14,6 +16,7 @@ from flows.load.raw_tables import (
     SCHEMA,
     attach_partition_sql,
     literal,
+    partition_index_sql,
     partition_name,
     partition_table_sql,
     quote_ident,
@@ -43,15 +46,38 @@ def export_load(cursor, load_id: str, directory: Path, fmt: str) -> dict[str, Pa
 
 
 def copy_load(conn, load_id: str, files: dict[str, Path], fmt: str) -> None:
-    """Load the files as one transaction (timed by the caller)."""
+    """Load the files as the loader loads a session (timed by the caller): one stream per table
+    in parallel, the first in the load's transaction, the others committed into their still
+    unattached partitions by a side connection; every partition is created in its stream's
+    transaction, so every COPY can FREEZE; the load's transaction attaches them all."""
+    (first, first_path), *others = files.items()
+    side = conn.adbc_clone() if others else None
+    try:
+        with ThreadPoolExecutor(max_workers=max(len(others), 1)) as pool:
+            sent = [pool.submit(_side_copy, side, load_id, t, p, fmt) for t, p in others]
+            _copy(conn.cursor(), load_id, first, first_path, fmt)
+            for future in sent:
+                future.result()
+    finally:
+        if side is not None:
+            side.close()
     cursor = conn.cursor()
-    for table, path in files.items():
-        cursor.execute(partition_table_sql(table, load_id, table_columns(cursor, table), {}))
-        cursor.execute(
-            f"copy {SCHEMA}.{quote_ident(partition_name(table, load_id))} "
-            f"from {literal(str(path))} with (format {fmt}, freeze)"
-        )
+    for table in files:
         cursor.execute(attach_partition_sql(table, load_id))
+    conn.commit()
+
+
+def _copy(cursor, load_id: str, table: str, path: Path, fmt: str) -> None:
+    cursor.execute(partition_table_sql(table, load_id, table_columns(cursor, table), {}))
+    cursor.execute(
+        f"copy {SCHEMA}.{quote_ident(partition_name(table, load_id))} "
+        f"from {literal(str(path))} with (format {fmt}, freeze)"
+    )
+    cursor.execute(partition_index_sql(table, load_id))
+
+
+def _side_copy(conn, load_id: str, table: str, path: Path, fmt: str) -> None:
+    _copy(conn.cursor(), load_id, table, path, fmt)
     conn.commit()
 
 

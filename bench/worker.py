@@ -10,7 +10,16 @@ import logging
 import sys
 import warnings
 
-from bench import dbt_build, nothing_new, orm, pandas_to_sql, psycopg_copy, season_load, telemetry
+from bench import (
+    dbt_build,
+    growth,
+    nothing_new,
+    orm,
+    pandas_to_sql,
+    psycopg_copy,
+    season_load,
+    telemetry,
+)
 from bench.measure import peak_rss_mib
 
 TASKS = {
@@ -21,6 +30,7 @@ TASKS = {
     "dbt": dbt_build.run,
     "telemetry": telemetry.run,
     "nothing_new": nothing_new.run,
+    "growth": growth.run,
 }
 
 

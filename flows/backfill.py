@@ -16,7 +16,13 @@ from flows.operator.logs import ensure_logging
 from flows.operator.report import RunSummary
 from flows.outcome import final_state
 from flows.selection import select_sessions
-from flows.tasks import build_staged_tables, gather_outcomes, load_schedule, load_sessions
+from flows.tasks import (
+    build_staged_tables,
+    gather_outcomes,
+    load_schedule,
+    load_sessions,
+    prune_telemetry_loads,
+)
 
 
 @flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().max_workers))
@@ -45,7 +51,8 @@ def backfill(
         outcomes = gather_outcomes(refs, started, states)
     else:
         outcomes = load_sessions(refs, started, force, title=f"backfill {year}")
-    if build:
+    if build:  # the run that builds (a fanned-out backfill's parent) prunes
+        prune_telemetry_loads()
         build_staged_tables()
     summary = RunSummary(year, outcomes, staged_built=build, network=NETWORK.since(calls_before))
     publish_report(summary, "backfill")

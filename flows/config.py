@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
     max_workers: int = Field(default=2, ge=1, le=16)
+    # Telemetry loads kept per session after each backfill and sync (older, superseded ones are
+    # dropped, the manifest kept whole); 0: keep every load (`make prune` by hand).
+    telemetry_keep_loads: int = Field(default=2, ge=0)
     alert_webhook_url: SecretStr | None = None
     # F1's hosts: one budget shared by every process using this database (flows/rate_budget.py),
     # kept under FastF1's own limits (500 calls/h to any host, 200/h to Jolpica).

@@ -22,6 +22,7 @@ from flows.tasks import (
     load_schedule,
     load_sessions,
     near_sessions,
+    prune_telemetry_loads,
     read_schedule,
 )
 
@@ -42,7 +43,8 @@ def sync(
        cancelled in staged (their rows are kept), renumbered rounds keep their ids.
     2. Load every session that has ended and is not complete yet: results still missing
        (F1 publishes 30-120 min after a session, Jolpica can lag a day) mean another try on
-       the next run; each new load supersedes the earlier partial one in staged.
+       the next run; each new load supersedes the earlier partial one in staged. Telemetry of
+       superseded loads beyond TELEMETRY_KEEP_LOADS per session is then dropped.
     3. `dbt build`, with statuses (scheduled, live, awaiting_results, completed) as of ``as_of``
        (only the statuses when nothing new was loaded), then `dbt source freshness`.
 
@@ -63,6 +65,7 @@ def sync(
         return final_state(RunSummary(year, [], staged_built=False), message=why)
     refs = read_schedule(year) if skip_schedule else load_schedule(year)
     outcomes = [] if skip_results else load_sessions(refs, now, title=f"sync {year}")
+    prune_telemetry_loads()
     build_staged_tables(as_of=now)
     stale = check_source_freshness()
     summary = RunSummary(

@@ -10,9 +10,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from flows.config import get_settings
 from flows.extract.schedule import SessionRef
 from flows.load.connection import database_url
 from flows.load.event_outcomes import event_run_outcomes
+from flows.load.retention import prune_by_policy
 from flows.load.schedule_run import sessions_near, snapshot_schedule, stored_refs
 from flows.load.session_attempt import attempt_session
 from flows.operator.progress import RunProgress
@@ -73,6 +75,12 @@ def build_staged_tables(as_of: datetime | None = None) -> list[str]:
     """`dbt build`: deduplicated, indexed, tested `staged` tables, statuses as of ``as_of``
     (only the statuses when raw has nothing new since the last full build)."""
     return build_staged(database_url(), as_of=as_of, changed_only=True)
+
+
+@task(cache_policy=NO_CACHE)
+def prune_telemetry_loads() -> dict[str, int]:
+    """Drop superseded telemetry loads, keeping the latest TELEMETRY_KEEP_LOADS per session."""
+    return prune_by_policy(database_url(), get_settings().telemetry_keep_loads)
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,14 +1,31 @@
-"""The active PostgreSQL: `DATABASE_URL` when set, else the embedded server in `.data/postgres`."""
+"""The active PostgreSQL: `DATABASE_URL` when set, else the embedded server in `.data/postgres`.
+
+Connections are kept for the process. ADBC reads the server's type catalog once per database
+object, a query that grows with every table and partition, and a new server backend reads the
+catalog rows it needs (e.g. every partition of a table a load attaches to) from scratch. So a
+process opens its connections to a database from one ADBC database object, and a connection
+given back goes, rolled back, to a few idle ones that the next ``connect`` reuses: a session's
+load costs the same however long the history.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager, suppress
 from urllib.parse import urlsplit
 
 import adbc_driver_postgresql.dbapi as pg
 
 from flows.config import Settings, get_settings
 from flows.secrets import redact
+
+KEPT_DATABASES = 4  # databases a process keeps connections to (the tests use many)
+IDLE_PER_DATABASE = 3  # idle connections kept per database (a session's, its side stream's)
+
+_lock = threading.Lock()
+_anchors: OrderedDict[str, pg.Connection] = OrderedDict()  # url -> the first connection
+_idle: dict[str, list[pg.Connection]] = {}
 
 
 class DatabaseError(RuntimeError):
@@ -34,12 +51,81 @@ def database_url(settings: Settings | None = None) -> str:
 
 @contextmanager
 def connect(url: str):
-    """An ADBC connection (autocommit off); connection errors come out without the password."""
+    """An ADBC connection (autocommit off, no transaction open); connection errors come out
+    without the password. Given back rolled back: commit what must stay."""
     try:
-        conn = pg.connect(url)
+        conn = _take(url)
     except Exception as exc:  # the driver's message can echo the URI
         raise DatabaseError(f"cannot connect to PostgreSQL: {redact(str(exc)).strip()}") from None
     try:
         yield conn
     finally:
+        _give_back(url, conn)
+
+
+def _take(url: str) -> pg.Connection:
+    """An idle connection that still answers, or a new one cloned from the anchor."""
+    while True:
+        with _lock:
+            idle = _idle.get(url)
+            conn = idle.pop() if idle else None
+        if conn is None:
+            return _anchor(url).adbc_clone()
+        try:
+            conn.rollback()  # a round trip: a connection the server dropped fails here
+            return conn
+        except Exception:
+            _close(conn)
+
+
+def _give_back(url: str, conn: pg.Connection) -> None:
+    try:  # end what the user left open: no locks (advisory ones included) or snapshot kept
+        conn.rollback()
+        with conn.cursor() as cursor:
+            cursor.execute("select pg_advisory_unlock_all()")
+            cursor.fetchall()
+        conn.rollback()
+    except Exception:
+        _close(conn)
+        return
+    with _lock:
+        idle = _idle.get(url)
+        if idle is not None and len(idle) < IDLE_PER_DATABASE:
+            idle.append(conn)
+            return
+    _close(conn)
+
+
+def _anchor(url: str) -> pg.Connection:
+    """The process's first connection to ``url``: its ADBC database (and type catalog) is what
+    every later connection to ``url`` is cloned from. Beyond ``KEPT_DATABASES``, the least
+    recently used database's connections are closed."""
+    with _lock:
+        anchor = _anchors.get(url)
+        if anchor is not None:
+            _anchors.move_to_end(url)
+            return anchor
+        anchor = _anchors[url] = pg.connect(url, autocommit=True)  # idle, no transaction
+        _idle[url] = []
+        evicted = []
+        while len(_anchors) > KEPT_DATABASES:
+            old_url, old = _anchors.popitem(last=False)
+            evicted += [old, *_idle.pop(old_url, [])]
+    for conn in evicted:
+        _close(conn)
+    return anchor
+
+
+def _close(conn: pg.Connection) -> None:
+    with suppress(Exception):  # already gone with its server
         conn.close()
+
+
+def close_connections() -> None:
+    """Close every kept connection (the ones in use close when given back)."""
+    with _lock:
+        kept = [*_anchors.values(), *(c for idle in _idle.values() for c in idle)]
+        _anchors.clear()
+        _idle.clear()
+    for conn in kept:
+        _close(conn)

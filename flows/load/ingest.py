@@ -1,14 +1,14 @@
 """Bulk COPY of Polars frames into raw tables through ADBC, streamed in record batches.
 
-A telemetry frame (one load's car data or positions, up to ~600k rows) is encoded as arrays per
-driver per minute (``flows.load.telemetry_layout``) and goes into a fresh partition of its own,
-in ``STREAMS`` parallel COPY streams: the session's connection sends one
-slice inside the load's transaction, side connections send the others and commit them into the
-still unattached partition, and the session's transaction attaches it. So the load stays one
-transaction for its readers: rows appear in ``raw.<table>`` only when the load commits, and a
-failed load leaves an unattached partition that ``drop_orphan_partitions_sql`` removes later.
-The lineage columns, constant within a load, are the partition's column defaults and are not
-sent with every row.
+A load's telemetry frames (car data and positions, up to ~600k rows each) are encoded as arrays
+per driver per minute (``flows.load.telemetry_layout``), each into a fresh partition of its own,
+one COPY stream per table in parallel (``STREAMS``): the session's connection creates and fills
+the first table's partition inside the load's transaction; a side connection, cloned from the
+same ADBC database, encodes and commits the other into its still unattached partition meanwhile;
+then the load's transaction attaches them. So the load stays one transaction for its readers:
+rows appear in ``raw.<table>`` only when the load commits, and a failed load leaves an
+unattached partition that ``drop_orphan_partitions_sql`` removes later. The lineage columns,
+constant within a load, are the partitions' column defaults and are not sent with every row.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from datetime import datetime
 
 import polars as pl
 import pyarrow as pa
-from adbc_driver_manager import AdbcConnection, AdbcStatement, StatementOptions
 
 from flows.datasets import LINEAGE
 from flows.load.raw_tables import (
@@ -27,6 +26,7 @@ from flows.load.raw_tables import (
     SCHEMA,
     attach_partition_sql,
     literal,
+    partition_index_sql,
     partition_lock_key,
     partition_name,
     partition_table_sql,
@@ -35,7 +35,7 @@ from flows.load.raw_tables import (
 from flows.load.telemetry_layout import to_chunks
 
 BATCH_ROWS = 50_000  # rows per COPY chunk: bounds the driver's buffer, not the speed
-STREAMS = 2  # parallel COPY streams per telemetry frame (one per core of a small machine)
+STREAMS = len(PARTITIONED)  # parallel COPY streams of a load: one per telemetry table
 CHUNK_SAMPLES = 240  # about the samples in one telemetry row (a driver's minute at 4 Hz)
 
 _COLUMNS_SQL = """
@@ -51,10 +51,32 @@ def ingest(cursor, table: str, frame: pl.DataFrame) -> int:
     if frame.height == 0:
         return 0
     if table in PARTITIONED:
-        _ingest_partition(cursor, table, frame)
+        ingest_partitions(cursor, {table: frame})
     else:
         cursor.adbc_ingest(table, _reader(frame), mode="append", db_schema_name=SCHEMA)
     return frame.height
+
+
+def ingest_partitions(cursor, frames: dict[str, pl.DataFrame]) -> None:
+    """Each frame (one load of a partitioned table) into a new partition, one stream per table
+    in parallel, attached in the cursor's open transaction."""
+    frames = {table: frame for table, frame in frames.items() if frame.height}
+    if not frames:
+        return
+    plans = [_plan(cursor, table, frame) for table, frame in frames.items()]
+    (main, *others) = plans
+    side = cursor.connection.adbc_clone() if others else None
+    try:
+        with ThreadPoolExecutor(max_workers=max(len(others), 1)) as pool:
+            sent = [pool.submit(_side_copy, side, plan) for plan in others]
+            _copy(cursor, main)
+            for future in sent:
+                future.result()
+    finally:
+        if side is not None:
+            side.close()
+    for table, load_id, *_ in plans:
+        cursor.execute(attach_partition_sql(table, load_id))
 
 
 def with_lineage(
@@ -77,8 +99,9 @@ def _reader(frame: pl.DataFrame) -> pa.RecordBatchReader:
     return frame.to_arrow().to_reader(max_chunksize=rows)
 
 
-def _ingest_partition(cursor, table: str, frame: pl.DataFrame) -> None:
-    """Fill a new partition for the frame's load in parallel streams, then attach it."""
+def _plan(cursor, table: str, frame: pl.DataFrame) -> tuple[str, str, str, pl.DataFrame, list]:
+    """(table, load id, the partition's CREATE TABLE, the frame, its lineage columns); the load's
+    transaction holds the partition's advisory lock until it commits or rolls back."""
     constants = _constants(frame)
     load_id = constants[PARTITION_KEY]
     cursor.execute(
@@ -88,23 +111,30 @@ def _ingest_partition(cursor, table: str, frame: pl.DataFrame) -> None:
     cursor.execute(_COLUMNS_SQL, parameters=(f"{SCHEMA}.{quote_ident(table)}",))
     columns = [(name, sql_type) for name, sql_type in cursor.fetchall()]
     defaults = {name: literal(value) for name, value in constants.items()}
-    main, *others = _slices(to_chunks(frame, list(constants)), STREAMS)
-    target = partition_name(table, load_id)
-    database = cursor.connection.adbc_database
-    side = AdbcConnection(database)  # creates the partition, then sends the first other slice
+    create = partition_table_sql(table, load_id, columns, defaults)
+    return table, load_id, create, frame, list(constants)
+
+
+def _copy(cursor, plan) -> None:
+    """Create the partition, encode the frame, COPY it and index it, in the cursor's
+    transaction."""
+    table, load_id, create, frame, lineage = plan
+    cursor.execute(create)
+    chunks = to_chunks(frame, lineage)
+    cursor.adbc_ingest(
+        partition_name(table, load_id), _reader(chunks), mode="append", db_schema_name=SCHEMA
+    )
+    cursor.execute(partition_index_sql(table, load_id))
+
+
+def _side_copy(conn, plan) -> None:
+    """The same on a side connection, committed on its own into the unattached partition."""
     try:
-        _execute(side, partition_table_sql(table, load_id, columns, defaults))
-        with ThreadPoolExecutor(max_workers=max(len(others), 1)) as pool:
-            sent = [
-                pool.submit(_side_copy, database, target, part, side if i == 0 else None)
-                for i, part in enumerate(others)
-            ]
-            cursor.adbc_ingest(target, _reader(main), mode="append", db_schema_name=SCHEMA)
-            for future in sent:
-                future.result()
-    finally:
-        side.close()
-    cursor.execute(attach_partition_sql(table, load_id))
+        _copy(conn.cursor(), plan)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 def _constants(frame: pl.DataFrame) -> dict[str, str | datetime]:
@@ -121,34 +151,3 @@ def _constants(frame: pl.DataFrame) -> dict[str, str | datetime]:
     if len(same.columns) < len(present) or not all(same.row(0)):
         raise ValueError(f"one frame must hold exactly one value of each of {present}")
     return {name: first[name] for name in present}
-
-
-def _slices(frame: pl.DataFrame, count: int) -> list[pl.DataFrame]:
-    size = max(-(-frame.height // count), 1)
-    return [frame.slice(start, size) for start in range(0, frame.height, size)]
-
-
-def _side_copy(database, table: str, frame: pl.DataFrame, conn=None) -> None:
-    """COPY one slice over a connection of its own, committed on its own (autocommit)."""
-    own = conn is None
-    conn = AdbcConnection(database) if own else conn
-    try:
-        with AdbcStatement(conn) as statement:
-            statement.set_options(
-                **{
-                    StatementOptions.INGEST_TARGET_TABLE.value: table,
-                    StatementOptions.INGEST_TARGET_DB_SCHEMA.value: SCHEMA,
-                    StatementOptions.INGEST_MODE.value: "adbc.ingest.mode.append",
-                }
-            )
-            statement.bind_stream(_reader(frame))
-            statement.execute_update()
-    finally:
-        if own:
-            conn.close()
-
-
-def _execute(conn: AdbcConnection, sql: str) -> None:
-    with AdbcStatement(conn) as statement:
-        statement.set_sql_query(sql)
-        statement.execute_update()

@@ -27,6 +27,7 @@ SCHEMA = "raw"
 MANIFEST = "load_manifest"
 PARTITIONED = tuple(TELEMETRY)  # a partition per load (the registry's telemetry datasets)
 PARTITION_KEY = "_load_id"
+CHUNK_INDEX = "driver_number, session_time_base"  # within a load's partition: a driver's minutes
 
 _PG_TYPES: dict[pl.DataType, str] = {
     pl.String: "text",
@@ -108,16 +109,13 @@ def ddl_statements() -> list[str]:
         f"on {SCHEMA}.{MANIFEST} (session_id, dataset, finished_at)"
     )
     for dataset in SESSION_DATASETS:
-        if dataset.name in TELEMETRY:  # within a load's partition: a driver's minutes
-            columns = "driver_number, session_time_base"
-            index = f"{dataset.name}_chunk_idx"
-        else:
-            columns, index = "session_id, _load_id", f"{dataset.name}_load_idx"
-        statements.append(
-            f"create index if not exists {index} "
-            f"on {SCHEMA}.{quote_ident(dataset.name)} ({columns})"
-        )
+        if dataset.name not in TELEMETRY:  # a telemetry partition has its own (partition_index_sql)
+            statements.append(
+                f"create index if not exists {dataset.name}_load_idx "
+                f"on {SCHEMA}.{quote_ident(dataset.name)} (session_id, _load_id)"
+            )
     statements.extend(convert_old_layout_sql(table) for table in PARTITIONED)
+    statements.extend(own_partition_indexes_sql(table) for table in PARTITIONED)
     statements.append(drop_orphan_partitions_sql())
     return statements
 
@@ -162,22 +160,27 @@ def convert_old_layout_sql(table: str) -> str:
     return f"""do $$
 declare
     old_load record;
+    part_name text;
 begin
     if to_regclass({literal(old)}) is null then
         return;
     end if;
     for old_load in select distinct _load_id as id from {old} where _load_id is not null loop
+        part_name := {literal(table + "__")} || case
+            when old_load.id ~* '^[0-9a-f]{{8}}-([0-9a-f]{{4}}-){{3}}[0-9a-f]{{12}}$'
+                then lower(replace(old_load.id, '-', ''))
+            else md5(old_load.id)
+        end;
         execute format(
             'create table {SCHEMA}.%I partition of {SCHEMA}.{table} for values in (%L) '
             'with (toast_tuple_target = {TOAST_TUPLE_TARGET})',
-            {literal(table + "__")} || case
-                when old_load.id ~* '^[0-9a-f]{{8}}-([0-9a-f]{{4}}-){{3}}[0-9a-f]{{12}}$'
-                    then lower(replace(old_load.id, '-', ''))
-                else md5(old_load.id)
-            end,
+            part_name,
             old_load.id
         );
         execute '{insert}' using old_load.id;
+        execute format(
+            'create index %I on {SCHEMA}.%I ({CHUNK_INDEX})', part_name || '_chunk_idx', part_name
+        );
     end loop;
     drop table {old} cascade;
 end
@@ -238,6 +241,41 @@ def attach_partition_sql(table: str, load_id: str) -> str:
 def partition_lock_key(table: str, load_id: str) -> str:
     """The advisory lock a load holds while its partition is not attached yet."""
     return f"{SCHEMA}.{partition_name(table, load_id)}"
+
+
+def partition_index_sql(table: str, load_id: str) -> str:
+    """A telemetry partition's own index, made by its load. Not a partitioned index on the
+    parent: attaching a partition would then check every partition's index, a cost that grows
+    with the number of loads."""
+    name = partition_name(table, load_id)
+    return (
+        f"create index if not exists {quote_ident(name + '_chunk_idx')} "
+        f"on {SCHEMA}.{quote_ident(name)} ({CHUNK_INDEX})"
+    )
+
+
+def own_partition_indexes_sql(table: str) -> str:
+    """Replace the partitioned index of an earlier version (``<table>_chunk_idx`` on the parent)
+    by an index of each partition's own (idempotent)."""
+    return f"""do $$
+declare
+    part record;
+begin
+    if to_regclass({literal(f"{SCHEMA}.{table}_chunk_idx")}) is null then
+        return;
+    end if;
+    drop index {SCHEMA}.{table}_chunk_idx;  -- and the partitions' indexes attached to it
+    for part in
+        select c.relname from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
+        where i.inhparent = {literal(f"{SCHEMA}.{table}")}::regclass
+    loop
+        execute format(
+            'create index if not exists %I on {SCHEMA}.%I ({CHUNK_INDEX})',
+            part.relname || '_chunk_idx', part.relname
+        );
+    end loop;
+end
+$$"""
 
 
 def drop_orphan_partitions_sql() -> str:

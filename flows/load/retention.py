@@ -8,7 +8,12 @@ manifest is kept whole: it still records every load, with its row count.
 
 from __future__ import annotations
 
+import logging
+
+from flows.load.connection import connect
 from flows.load.raw_tables import PARTITIONED, SCHEMA, partition_name, quote_ident
+
+log = logging.getLogger(__name__)
 
 KEEP = 2
 
@@ -50,4 +55,15 @@ def prune_telemetry(conn, keep: int = KEEP) -> dict[str, int]:
             cursor.execute(f"drop table {SCHEMA}.{quote_ident(name)}")
             conn.commit()
         dropped[table] = len(superseded & attached)
+    return dropped
+
+
+def prune_by_policy(url: str, keep: int) -> dict[str, int]:
+    """The flows' retention step: prune to ``keep`` loads a session (0: keep everything)."""
+    if keep == 0:
+        return {}
+    with connect(url) as conn:
+        dropped = prune_telemetry(conn, keep=keep)
+    if any(dropped.values()):
+        log.info("pruned superseded telemetry loads (keeping %d a session): %s", keep, dropped)
     return dropped

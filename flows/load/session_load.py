@@ -11,7 +11,7 @@ import polars as pl
 from flows.datasets import BY_NAME, SESSION_DATASETS, Dataset
 from flows.extract.result import SessionExtract
 from flows.extract.schedule import SessionRef
-from flows.load.ingest import ingest, with_lineage
+from flows.load.ingest import ingest, ingest_partitions, with_lineage
 from flows.load.locks import advisory_lock
 from flows.load.manifest import (
     FAILED,
@@ -21,7 +21,7 @@ from flows.load.manifest import (
     ManifestEntry,
     manifest_frame,
 )
-from flows.load.raw_tables import MANIFEST, SCHEMA, column_type, quote_ident
+from flows.load.raw_tables import MANIFEST, PARTITIONED, SCHEMA, column_type, quote_ident
 
 
 def now() -> datetime:
@@ -38,14 +38,18 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
     ref = extract.ref
     load_id, loaded_at = str(uuid.uuid4()), now()
     cursor = conn.cursor()
-    entries = []
+    entries, telemetry = [], {}
     try:
         for name, frame in extract.frames.items():
             if frame is None:
                 rows, status = 0, UNPUBLISHED if extract.given_up else UNAVAILABLE
             else:
                 add_new_columns(cursor, BY_NAME[name], frame)
-                rows = ingest(cursor, name, with_lineage(frame, load_id, loaded_at, ref.session_id))
+                framed = with_lineage(frame, load_id, loaded_at, ref.session_id)
+                if name in PARTITIONED:  # below, together: one stream per table
+                    telemetry[name], rows = framed, frame.height
+                else:
+                    rows = ingest(cursor, name, framed)
                 status = LOADED
             detail = extract.detail(name)
             entries.append(
@@ -61,6 +65,7 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
                     version=extract.fastf1_version,
                 )
             )
+        ingest_partitions(cursor, telemetry)
         ingest(cursor, MANIFEST, manifest_frame(entries))
         conn.commit()
     except BaseException:

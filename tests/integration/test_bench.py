@@ -18,12 +18,19 @@ from tests.integration.database import query
 
 pytestmark = pytest.mark.integration
 
-RATIOS = ("loader_vs_copy", "loader_vs_orm", "incremental_vs_full", "nothing_new_vs_full_build")
+RATIOS = (
+    "loader_vs_copy",
+    "loader_vs_orm",
+    "dbt_growth",
+    "load_growth",
+    "nothing_new_vs_full_build",
+)
 TELEMETRY = ("bytes_per_sample", "lap_query_ms")
 TINY = [
     *("--scale", "2", "--small", "1", "--drivers", "2", "--minutes", "2"),
     *("--csv-sessions", "1", "--psycopg-sessions", "1", "--to-sql-rows", "200"),
-    *("--orm-rows", "100", "--nothing-new-rounds", "1"),
+    *("--orm-rows", "100", "--orm-runs", "2", "--nothing-new-rounds", "1"),
+    *("--growth-small", "2", "--growth-large", "4", "--growth-rounds", "1"),
 ]
 
 
@@ -49,8 +56,8 @@ def test_bench_runs_every_measurement_and_reports_the_ratios(pg_server, tmp_path
     report = out.read_text()
     for method in (
         "project loader",
-        "server-side COPY FROM file, binary",
-        "server-side COPY FROM file, csv",
+        "server-side COPY FROM file FREEZE, binary, 2 parallel streams",
+        "server-side COPY FROM file FREEZE, csv, 2 parallel streams",
         "psycopg COPY FROM STDIN",
         "pandas to_sql",
         "SQLAlchemy ORM bulk_save_objects",
@@ -58,7 +65,12 @@ def test_bench_runs_every_measurement_and_reports_the_ratios(pg_server, tmp_path
         assert re.search(rf"^\| {re.escape(method)}.*\| [\d,]+ \|", report, re.M), method
     memory = report.split("## Peak memory")[1].split("##")[0]
     assert re.findall(r"^\| (\d+) \| ([\d,]+) \|", memory, re.M) == [("1", "1,440"), ("2", "2,880")]
-    assert "full, 2 sessions" in report and "incremental, after one more session" in report
+    assert "full, 2 sessions" in report
+    growth = report.split("## As history grows")[1].split("##")[0]
+    assert re.findall(r"^\| (\d+) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", growth, re.M) == [
+        "2",
+        "4",
+    ]
     nothing_new = report.split("## A run with nothing new")[1].split("##")[0]
     assert re.search(r"^\| old: full `dbt build` \| [\d.]+ \| [\d.]+ \|$", nothing_new, re.M)
     assert re.search(r"^\| new: status models only.* \| [\d.]+ \| [\d.]+ \|$", nothing_new, re.M)

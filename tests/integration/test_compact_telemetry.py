@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from fastf1.core import Telemetry
 
+from flows.config import get_settings
 from flows.datasets import BY_NAME, LINEAGE
 from flows.load.connection import connect
 from flows.load.ingest import ingest, with_lineage
@@ -23,6 +24,7 @@ from flows.load.raw_tables import (
     quote_ident,
 )
 from flows.operator.cli import main
+from flows.tasks import prune_telemetry_loads
 from flows.transform.dbt import build_staged
 from tests.integration.database import arrow, query, scalar
 from tests.integration.loading import bahrain_2024, load
@@ -260,3 +262,24 @@ def test_prune_keeps_the_latest_two_loads_of_each_session_and_the_whole_manifest
     assert scalar(db_url, "select count(*) from raw.load_manifest") == manifest
     assert main(["prune", "--keep", "0"]) == 1
     assert capsys.readouterr().err.startswith("error: keep at least")
+
+
+def test_the_flows_prune_task_keeps_telemetry_keep_loads_per_session(db_url, monkeypatch):
+    refs = bahrain_2024(db_url)
+    race = [
+        load(db_url, refs["R"], synthetic_frames(seed, START, drivers=2, laps=2))[0].load_id
+        for seed in (1, 2, 3)
+    ]
+    loads = "select count(distinct _load_id) from raw.{table}"
+
+    monkeypatch.setenv("TELEMETRY_KEEP_LOADS", "0")  # keep everything
+    get_settings.cache_clear()
+    assert prune_telemetry_loads.fn() == {}
+    assert scalar(db_url, loads.format(table="car_data")) == 3
+
+    monkeypatch.setenv("TELEMETRY_KEEP_LOADS", "1")
+    get_settings.cache_clear()
+    assert prune_telemetry_loads.fn() == {"car_data": 2, "position_data": 2}
+    for table in PARTITIONED:
+        assert query(db_url, f"select distinct _load_id from raw.{table}") == [(race[-1],)]
+    get_settings.cache_clear()

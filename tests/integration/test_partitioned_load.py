@@ -12,7 +12,7 @@ import pytest
 from flows.datasets import BY_NAME, LINEAGE
 from flows.load import ingest as ingest_module
 from flows.load.connection import connect
-from flows.load.raw_tables import PARTITIONED, create_table_sql, partition_lock_key
+from flows.load.raw_tables import PARTITIONED, create_table_sql, partition_lock_key, partition_name
 from tests.integration.database import query, scalar
 from tests.integration.loading import bahrain_2024, create_raw_tables, load
 from tests.synthetic import synthetic_frames
@@ -70,12 +70,13 @@ def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatc
 def test_a_failed_load_leaves_no_rows_and_the_next_ddl_run_drops_its_partitions(db_url):
     race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
-    broken = frames["race_control_messages"].with_columns(pl.col("lap").cast(pl.String))
+    # car data (the load's own stream) fails; positions (the side stream) are committed
+    broken = frames["car_data"].with_columns(pl.col("rpm").cast(pl.String))
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
-        load(db_url, race, {**frames, "race_control_messages": broken})  # after telemetry
+        load(db_url, race, {**frames, "car_data": broken})
 
     assert [scalar(db_url, f"select count(*) from raw.{t}") for t in PARTITIONED] == [0, 0]
-    assert len(query(db_url, UNATTACHED)) == len(PARTITIONED)  # filled, never attached
+    assert [name.split("__")[0] for (name,) in query(db_url, UNATTACHED)] == ["position_data"]
     create_raw_tables(db_url)
     assert query(db_url, UNATTACHED) == []
 
@@ -83,9 +84,9 @@ def test_a_failed_load_leaves_no_rows_and_the_next_ddl_run_drops_its_partitions(
 def test_the_ddl_run_keeps_the_partition_of_a_load_still_running(db_url):
     race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
-    broken = frames["race_control_messages"].with_columns(pl.col("lap").cast(pl.String))
+    broken = frames["car_data"].with_columns(pl.col("rpm").cast(pl.String))
     with pytest.raises(Exception):  # noqa: B017
-        load(db_url, race, {**frames, "race_control_messages": broken})
+        load(db_url, race, {**frames, "car_data": broken})
     (orphan, *_) = [name for (name,) in query(db_url, UNATTACHED)]
     table, digits = orphan.split("__")
     load_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
@@ -129,3 +130,35 @@ def test_a_column_a_newer_fastf1_adds_reaches_the_partition(db_url):
 
     stored = "select count(x) from raw.car_data, unnest(new_metric) as x"
     assert scalar(db_url, stored) == car.height
+
+
+PARTITION_INDEXES = (
+    "select i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid) from pg_index as i "
+    "join pg_inherits as p on p.inhrelid = i.indrelid "
+    "where p.inhparent = $1::regclass order by 1"
+)
+
+
+def test_each_partition_has_its_own_index_and_earlier_partitioned_indexes_go(db_url):
+    refs = bahrain_2024(db_url)
+    with connect(db_url) as conn:  # as an earlier version made them: one partitioned index
+        cursor = conn.cursor()
+        for table in PARTITIONED:
+            cursor.execute(
+                f"create index {table}_chunk_idx on raw.{table} (driver_number, session_time_base)"
+            )
+        conn.commit()
+    earlier = load(db_url, refs["Q"], synthetic_frames(1, START, drivers=2, laps=2))[0].load_id
+    create_raw_tables(db_url)
+    later = load(db_url, refs["R"], synthetic_frames(2, START, drivers=2, laps=2))[0].load_id
+
+    for table in PARTITIONED:
+        assert scalar(db_url, "select to_regclass($1)::text", f"raw.{table}_chunk_idx") is None
+        indexes = query(db_url, PARTITION_INDEXES, f"raw.{table}")
+        assert sorted(name for name, _ in indexes) == sorted(
+            f"raw.{partition_name(table, load_id)}" for load_id in (earlier, later)
+        )  # one index each
+        assert all(
+            definition.endswith("USING btree (driver_number, session_time_base)")
+            for _, definition in indexes
+        )
