@@ -14,9 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from flows.database import dbt_env
-
 from flows.config import DBT_PROJECT_DIR
+from flows.transform.profile import dbt_env
 
 ROOT = DBT_PROJECT_DIR.parent
 

@@ -12,7 +12,7 @@ from flows import datasets as ds
 from flows.extract.checks import sanity_flags
 from flows.extract.schedule import schedule_frames, session_refs
 from flows.extract.session import dataset_frame, session_frames
-from tests.unit.builders import Event, fastf1_schedule
+from tests.schedules import Event, fastf1_schedule
 
 # A dataset read from session attributes rather than a FastF1 DataFrame (as session metadata is)
 EVENT_INFO = ds.Dataset(
