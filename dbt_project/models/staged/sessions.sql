@@ -24,7 +24,7 @@ scheduled_lengths as (
         ends_at - starts_at as scheduled_length
     from {{ source('raw', 'sessions') }}
     where ends_at is not null and starts_at is not null
-    order by session_type, _loaded_at desc
+    order by session_type asc, _loaded_at desc
 ),
 
 unpublished_loads as (

@@ -34,13 +34,15 @@ latest_sessions as (
         select
             circuit_sessions.*,
             row_number() over (
-                partition by circuit_id
-                order by starts_at desc nulls last, session_id desc
+                partition by circuit_sessions.circuit_id
+                order by
+                    circuit_sessions.starts_at desc nulls last, circuit_sessions.session_id desc
             ) as session_rank
         from circuit_sessions
         where exists (
-            select from markers where markers.session_id = circuit_sessions.session_id
-        )
+                select from markers
+                where markers.session_id = circuit_sessions.session_id
+            )
     ) as ranked_sessions
     where session_rank = 1
 ),
