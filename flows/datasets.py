@@ -69,7 +69,12 @@ def _cols(*specs: tuple[str, str, pl.DataType]) -> tuple[Column, ...]:
 
 
 def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
-    """FastF1 keeps telemetry as {driver number: frame}; stack it with a DriverNumber column."""
+    """FastF1 keeps telemetry as {driver number: frame}; stack it with a DriverNumber column.
+
+    Where a driver has no sample at a time another driver has, FastF1 fills one in (zeros, or
+    OffTrack at 0, 0, 0) with no Source, which a loaded session turns into the text 'nan':
+    stored with a null source, so the filler is told from a measurement.
+    """
     if not per_driver:
         return None
     parts = [
@@ -77,7 +82,12 @@ def telemetry_frame(per_driver: dict | None) -> pd.DataFrame | None:
         for driver, frame in per_driver.items()
         if len(frame)
     ]
-    return pd.concat(parts, ignore_index=True) if parts else None
+    if not parts:
+        return None
+    stacked = pd.concat(parts, ignore_index=True)
+    if "Source" in stacked.columns:
+        stacked["Source"] = stacked["Source"].mask(stacked["Source"] == "nan")
+    return stacked
 
 
 # --- sanity checks: oddities are flagged with the load, not silently loaded ---------------------

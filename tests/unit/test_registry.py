@@ -126,3 +126,31 @@ def test_a_session_without_a_start_has_no_scheduled_end():
 
     assert sessions.select("starts_at", "ends_at").row(0) == (None, None)
     assert sessions["ends_at"].dtype == pl.Datetime("us", "UTC")
+
+
+def test_samples_fastf1_fills_in_for_a_missing_driver_have_no_source():
+    # FastF1's parser (fastf1/_api.py car_data) gives a driver with missing samples the sample
+    # times of the most complete driver, zeros, and no Source; a loaded Session turns that
+    # Source into the text 'nan' (seen through the real path in test_online_telemetry's set-up).
+    # Either way the filler rows are stored with a null source, the measured ones with 'car'.
+    import fastf1._api as live_timing
+
+    from flows.datasets import BY_NAME, telemetry_frame
+    from flows.extract.frames import to_polars
+    from tests.standin.telemetry_streams import encode_car_data, synthetic_telemetry
+
+    start = datetime(2023, 3, 5, 15, tzinfo=UTC)
+    car, _ = synthetic_telemetry(["1", "44"], start, seconds=20, seed=3)
+    missing = car["utc_ns"].unique().sort()[10:20].to_list()  # ten sample times of driver 44
+    car = car.filter(~((pl.col("driver_number") == "44") & pl.col("utc_ns").is_in(missing)))
+    lines = encode_car_data(car, start).decode("utf-8-sig").split("\r\n")[:-1]
+    parsed = live_timing.car_data("/2023/x/", response=lines)
+    as_session_gives = {
+        driver: frame.assign(Source=frame["Source"].astype(str)) for driver, frame in parsed.items()
+    }
+
+    for per_driver in (parsed, as_session_gives):
+        stored = to_polars(telemetry_frame(per_driver), BY_NAME["car_data"])
+        counts = {(d, s): n for d, s, n in stored.group_by("driver_number", "source").len().rows()}
+        samples = car["utc_ns"].n_unique()
+        assert counts == {("1", "car"): samples, ("44", "car"): samples - 10, ("44", None): 10}
