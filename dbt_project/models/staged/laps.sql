@@ -77,21 +77,8 @@ latest_laps as (
     ) | indent(4) }}
 ),
 
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
 timed_laps as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_laps.*,
-        session_info.t0_date
-    from latest_laps
-    left join session_info
-        on latest_laps.session_id = session_info.session_id
+    {{ with_t0_date('latest_laps', ref('session_info')) | indent(4) }}
 ),
 
 final as (

@@ -16,21 +16,8 @@ latest_race_control_messages as (
     ) | indent(4) }}
 ),
 
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
 timed_race_control_messages as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_race_control_messages.*,
-        session_info.t0_date
-    from latest_race_control_messages
-    left join session_info
-        on latest_race_control_messages.session_id = session_info.session_id
+    {{ with_t0_date('latest_race_control_messages', ref('session_info')) | indent(4) }}
 ),
 
 final as (

@@ -16,21 +16,8 @@ latest_track_status as (
     ) | indent(4) }}
 ),
 
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
 timed_track_status as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_track_status.*,
-        session_info.t0_date
-    from latest_track_status
-    left join session_info
-        on latest_track_status.session_id = session_info.session_id
+    {{ with_t0_date('latest_track_status', ref('session_info')) | indent(4) }}
 ),
 
 final as (

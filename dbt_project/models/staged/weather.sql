@@ -16,21 +16,8 @@ latest_weather as (
     ) | indent(4) }}
 ),
 
-session_info as (
-    select
-        session_id,
-        t0_date
-    from {{ ref('session_info') }}
-),
-
 timed_weather as (
-    -- with the UTC moment the session's time offsets count from (null when FastF1 has none)
-    select
-        latest_weather.*,
-        session_info.t0_date
-    from latest_weather
-    left join session_info
-        on latest_weather.session_id = session_info.session_id
+    {{ with_t0_date('latest_weather', ref('session_info')) | indent(4) }}
 ),
 
 final as (
