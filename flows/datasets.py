@@ -5,7 +5,7 @@ FastF1 warnings concern it, its sanity checks, its raw columns and types, its na
 its raw layout. Extract (``flows.extract.session``), the checks, the conversion
 (``flows.extract.frames``), the raw DDL (``flows.load.raw_tables``), the loader and the tests
 all derive from ``SESSION_DATASETS``: a new dataset is an entry here, plus its staged model
-and its YAML in dbt_project/models/staged.
+and its YAML in dbt_project/models/staged (its raw table declared in _sources.yml).
 """
 
 from __future__ import annotations

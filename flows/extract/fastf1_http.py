@@ -1,5 +1,5 @@
-"""The one place that reaches into FastF1's internals: its HTTP sessions, cache folder, sign-in
-and circuit info.
+"""The one place that reaches into FastF1's internals: its HTTP sessions, cache folder and
+sign-in; and its circuit info, read around FastF1 3.9's faults (``circuit_info``).
 
 FastF1 3.9 has no public hook for either. It keeps two requests sessions on ``fastf1.Cache``
 (``_requests_session_cached``, made by ``Cache.configure``, and ``_requests_session``), each

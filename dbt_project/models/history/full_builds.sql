@@ -14,6 +14,8 @@
 -- depends_on: {{ ref('session_status') }}
 -- depends_on: {{ ref('track_status') }}
 -- depends_on: {{ ref('race_control_messages') }}
+-- depends_on: {{ ref('session_info') }}
+-- depends_on: {{ ref('circuit_info') }}
 -- depends_on: {{ ref('session_datasets') }}
 -- depends_on: {{ ref('lap_car_data') }}
 -- depends_on: {{ ref('lap_position_data') }}
