@@ -126,7 +126,7 @@ def test_utc_times_are_t0_date_plus_the_session_time_offsets(db_url):
         (_utc(t0), _utc(t0 + started))
     ]
     laps = query(
-        db_url, "select driver_number, lap_number, lap_start_at, lap_end_at from staged.laps"
+        db_url, "select driver_number, lap_number, lap_started_at, lap_end_at from staged.laps"
     )
     assert {(d, n): (start, end) for d, n, start, end in laps} == {
         (r.DriverNumber, int(r.LapNumber)): (_utc(r.LapStartDate), _utc(t0 + r.Time))
@@ -159,7 +159,7 @@ def test_without_session_info_utc_times_are_null_and_offsets_stay(db_url):
     status = "select status from staged.session_datasets where dataset = 'session_info'"
     assert scalar(db_url, status) == "unavailable"
     assert query(
-        db_url, "select count(*), count(lap_start_time), count(lap_start_at) from staged.laps"
+        db_url, "select count(*), count(lap_start_time), count(lap_end_at) from staged.laps"
     ) == [(frames["laps"].height, frames["laps"].height, 0)]
     assert query(db_url, "select count(session_time), count(sampled_at) from staged.weather") == [
         (frames["weather"].height, 0)

@@ -277,7 +277,7 @@ def test_session_info_equals_fastf1(replay_db, frozen_cache_dir, key):
     assert rows[0][6:] == (None, None)
     utc = query(
         replay_db,
-        "select count(lap_start_at), count(lap_end_at), count(lap_start_date) "
+        "select count(lap_started_at), count(lap_end_at), count(lap_start_date) "
         "from staged.laps where session_id = $1",
         RECORDED[key],
     )

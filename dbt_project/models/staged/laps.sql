@@ -74,7 +74,7 @@
         'speed_i2', 'speed_fl', 'speed_st', 'is_personal_best', 'compound', 'tyre_life',
         'fresh_tyre', 'lap_start_time', 'lap_start_date', 'track_status', 'position', 'deleted',
         'deleted_reason', 'fastf1_generated', 'is_accurate',
-        't0_date + lap_start_time as lap_start_at', 't0_date + time as lap_end_at',
+        't0_date + time as lap_end_at',
         't0_date + pit_out_time as pit_out_at', 't0_date + pit_in_time as pit_in_at',
         't0_date + sector1_session_time as sector1_end_at',
         't0_date + sector2_session_time as sector2_end_at',
