@@ -29,6 +29,16 @@ _DBT_LOCK = threading.Lock()
 # tests of the models that were not rebuilt).
 STATUS_MODELS = ("--select", "tag:status", "--indirect-selection", "cautious")
 
+# The stamps of the full builds that succeeded (documented as the source `builds` in
+# dbt_project/models/history/_history__models.yml). Earlier versions had dbt create it, with
+# these same columns.
+FULL_BUILDS_DDL = """
+create table if not exists staged.full_builds (
+    load_manifest_rows bigint,
+    project_checksum text,
+    _recorded_at timestamp with time zone
+)"""
+
 
 class DbtError(RuntimeError):
     """dbt finished with errors (failing models or tests)."""
@@ -79,18 +89,17 @@ def build_staged(url: str, as_of: datetime | None = None, changed_only: bool = F
     the same), build only the status models, which move with time alone.
     """
     stamp = build_stamp(url)
-    select = ()
-    if changed_only and stamp == last_full_build(url):
+    nothing_new = changed_only and stamp == last_full_build(url)
+    if nothing_new:
         log.info("dbt: nothing new in raw since the last full build, building the statuses only")
-        select = STATUS_MODELS
-    # environment variables, not --vars: a changed var makes dbt parse the whole project again
-    variables = {
-        "F1_AS_OF": as_of.isoformat() if as_of else "",
-        "F1_LOAD_MANIFEST_ROWS": str(stamp["load_manifest_rows"]),
-        "F1_PROJECT_CHECKSUM": stamp["project_checksum"],
-    }
-    with _environment(variables):
-        return run_dbt(url, "build", *select)
+    # an environment variable, not --vars: a changed var makes dbt parse the whole project again
+    with _environment({"F1_AS_OF": as_of.isoformat() if as_of else ""}):
+        lines = run_dbt(url, "build", *(STATUS_MODELS if nothing_new else ()))
+    if not nothing_new:
+        # reached only when every model was built and every test passed (run_dbt raises
+        # otherwise), whatever models the project has: no list of them to keep
+        record_full_build(url, stamp)
+    return lines
 
 
 @contextmanager
@@ -131,6 +140,20 @@ def last_full_build(url: str) -> dict | None:
         )
         row = cursor.fetchone()
     return None if row is None else {"load_manifest_rows": row[0], "project_checksum": row[1]}
+
+
+def record_full_build(url: str, stamp: dict) -> None:
+    """Append the stamp of a full build that succeeded to staged.full_builds (append-only, kept
+    by every build and by --full-refresh: dbt does not manage it)."""
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        cursor.execute(FULL_BUILDS_DDL)
+        cursor.execute(
+            "insert into staged.full_builds (load_manifest_rows, project_checksum, _recorded_at) "
+            "values ($1, $2, now())",
+            parameters=(stamp["load_manifest_rows"], stamp["project_checksum"]),
+        )
+        conn.commit()
 
 
 def project_checksum() -> str:

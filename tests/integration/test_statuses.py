@@ -9,15 +9,16 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from flows.config import DBT_PROJECT_DIR
 from flows.extract.schedule import SessionRef, schedule_frames
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
 from flows.load.schedule_run import stored_refs
 from flows.load.schedule_store import schedule_changed
+from flows.transform import dbt
 from flows.transform.dbt import DbtError, build_staged, run_dbt, stale_sources
 from tests.integration.database import query, scalar
 from tests.integration.loading import load, write_season
+from tests.integration.marts_support import project_copy
 from tests.schedules import wide_schedule
 from tests.synthetic import synthetic_frames
 
@@ -472,21 +473,50 @@ def test_a_build_with_nothing_new_builds_only_the_statuses(db_url):
     assert scalar(db_url, race_laps, race.session_id) == final.frames["laps"].height > 0
 
 
-def test_every_model_that_reads_raw_is_a_parent_of_full_builds(db_url):
-    _schedule(db_url, wide_schedule(SEASON, EVENTS[:1]))
-    run_dbt(db_url, "parse")
-    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    models = {n: node for n, node in manifest["nodes"].items() if node["resource_type"] == "model"}
-    status = {n for n, node in models.items() if "status" in node["tags"]}
-    parents = set(models["model.f1.full_builds"]["depends_on"]["nodes"])
-    reads_raw = {
-        n
-        for n, node in models.items()
-        if any(d.startswith("source.f1.raw.") for d in node["depends_on"]["nodes"])
-    }
-    assert status >= {"model.f1.sessions", "model.f1.events", "model.f1.status_clock"}
-    assert reads_raw >= {"model.f1.laps", "model.f1.results", "model.f1.car_data"}
-    assert parents == reads_raw - status
+def _execute(url: str, sql: str, *params) -> None:
+    with connect(url) as conn:
+        conn.cursor().execute(sql, parameters=params or None)
+        conn.commit()
+
+
+def test_a_failed_full_build_records_no_stamp_and_the_next_run_builds_everything(db_url):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    qualifying = refs[f"{BAHRAIN}-q"]
+    _load(db_url, qualifying, _frames(12))
+    # a driver without a number: staged.results is built, its not_null test fails
+    broken = "(select min(driver_number) from raw.results)"
+    _execute(db_url, f"update raw.results set driver_number = null where driver_number = {broken}")
+    with pytest.raises(DbtError, match="not_null_results_driver_number: fail"):
+        build_staged(db_url, changed_only=True)
+    assert scalar(db_url, "select to_regclass('staged.full_builds') is null")  # no stamp
+
+    # repaired, nothing new loaded: still a full build (results rebuilt from the repaired raw),
+    # as no full build has succeeded yet; this one records its stamp
+    _execute(db_url, "update raw.results set driver_number = '999' where driver_number is null")
+    build_staged(db_url, changed_only=True)
+    assert query(db_url, "select load_manifest_rows from staged.full_builds") == [
+        (scalar(db_url, "select count(*) from raw.load_manifest"),)
+    ]
+    assert scalar(db_url, "select count(*) from staged.results where driver_number = '999'") == 1
+
+
+def test_a_new_model_that_reads_raw_needs_no_other_edit_to_hold_the_stamp(
+    db_url, tmp_path, monkeypatch
+):
+    refs = _schedule(db_url, wide_schedule(SEASON, EVENTS))
+    _load(db_url, refs[f"{BAHRAIN}-q"], _frames(13))
+    # a new staged model reading raw, in a copy of the project, named nowhere else; it fails
+    project = project_copy(tmp_path)
+    (project / "models" / "staged" / "new_dataset.sql").write_text(
+        "select session_id, 1 / (count(*) - count(*)) as broken\n"
+        "from {{ source('raw', 'results') }}\ngroup by session_id\n"
+    )
+    monkeypatch.setattr(dbt, "DBT_PROJECT_DIR", project)
+    with pytest.raises(DbtError, match="new_dataset: error"):
+        build_staged(db_url, changed_only=True)
+    assert scalar(db_url, "select to_regclass('staged.full_builds') is null")  # no stamp
+    # every other model was built and tested: the stamp waited for the new one alone
+    assert scalar(db_url, "select count(*) from staged.results") > 0
 
 
 def test_stale_sources_are_reported(db_url):
