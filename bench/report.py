@@ -63,7 +63,7 @@ def render(results: Results, command: str) -> str:
         f"`{command}`, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{results.seconds / 60:.1f} minutes in all.",
         "",
-        f"Synthetic season (flows/synthetic.py): {spec.sessions} sessions of conventional "
+        f"Synthetic season (tests/synthetic.py): {spec.sessions} sessions of conventional "
         f"weekends, {spec.drivers} drivers, car data and positions at 4 Hz: {rows:,} telemetry "
         "rows.",
         "",
