@@ -9,7 +9,7 @@ import pytest
 from flows.load.connection import connect
 from flows.load.raw_schema import ensure_raw_tables
 from flows.load.session_attempt import attempt_session
-from tests.integration.conftest import scalar
+from tests.integration.database import scalar
 from tests.unit.test_session_extract import recorded_ref
 
 pytestmark = [pytest.mark.integration, pytest.mark.replay]
