@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import statistics
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+import polars as pl
 
 from bench.measure import seconds, use_dbt_target
 from bench.season import YEAR
@@ -111,5 +114,11 @@ def _prepare(url: str, seasons: list[SyntheticSeason]) -> None:
 
 
 def _load(url: str, ref: SessionRef, frames) -> None:
+    """One load of the shared frames as session ``ref``, with a session key of its own (F1's
+    keys are unique per session, and staged tests it)."""
+    key = zlib.crc32(ref.session_id.encode()) & 0x7FFFFFFF
+    info = frames["session_info"].with_columns(pl.lit(key, pl.Int32).alias("session_key"))
     with connect(url) as conn:
-        write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
+        write_session(
+            conn, SessionExtract(ref, {**frames, "session_info": info}), datetime.now(UTC)
+        )
