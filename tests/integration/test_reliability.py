@@ -187,9 +187,11 @@ TELEMETRY_COPY = (
     "and pid <> pg_backend_pid() and state = 'active' "
     "and query ~* '^copy .*(car_data|position_data).* from stdin'"
 )
+# backends with work in progress (the killed writer's, until the server rolls it back); idle
+# ones are excluded: flows.load.connection keeps this process's own connections open, idle
 OTHER_BACKENDS = (
-    "select count(*) from pg_stat_activity "
-    "where datname = current_database() and pid <> pg_backend_pid()"
+    "select count(*) from pg_stat_activity where datname = current_database() "
+    "and pid <> pg_backend_pid() and state is distinct from 'idle'"
 )
 
 
