@@ -17,6 +17,7 @@ from bench.measure import Stopwatch
 from bench.season import SeasonSpec, telemetry_rows
 from flows.extract.session import SessionExtract
 from flows.load.connection import connect
+from flows.load.raw_tables import PARTITIONED
 from flows.load.session_load import write_session
 
 
@@ -31,6 +32,10 @@ def run(params: dict) -> dict:
         targets = {
             fmt: stack.enter_context(connect(url)) for fmt, url in params["copy_urls"].items()
         }
+        streams = {
+            fmt: [stack.enter_context(connect(url)) for _ in PARTITIONED]
+            for fmt, url in params["copy_urls"].items()
+        }
         for position, index in enumerate(range(params["first"], params["last"])):
             ref, frames = season.refs[index], season.frames(index)
             count = telemetry_rows(frames)
@@ -43,7 +48,9 @@ def run(params: dict) -> dict:
                 if position < params["copy_sessions"][fmt]:
                     files = _export(conn, Path(params["scratch"]) / fmt, entries[0].load_id, fmt)
                     with copy["watch"].timed():
-                        server_copy.copy_load(targets[fmt], entries[0].load_id, files, fmt)
+                        server_copy.copy_load(
+                            targets[fmt], streams[fmt], entries[0].load_id, files, fmt
+                        )
                     shutil.rmtree(Path(params["scratch"]) / fmt)
                     copy["rows"] += count
     return {

@@ -3,7 +3,8 @@
 The rows the loader wrote are exported (``COPY ... TO`` a file, not timed); each load then goes
 in as many parallel streams as the loader uses (one per table), each into a fresh partition
 shaped like the loader's and created in its stream's transaction (so ``COPY ... FREEZE``),
-attached in one transaction like the loader attaches its own: the fair ceiling.
+committed unattached and then attached in one transaction, as the loader does: the fair
+ceiling.
 """
 
 from __future__ import annotations
@@ -45,22 +46,18 @@ def export_load(cursor, load_id: str, directory: Path, fmt: str) -> dict[str, Pa
     return files
 
 
-def copy_load(conn, load_id: str, files: dict[str, Path], fmt: str) -> None:
+def copy_load(conn, streams: list, load_id: str, files: dict[str, Path], fmt: str) -> None:
     """Load the files as the loader loads a session (timed by the caller): one stream per table
-    in parallel, the first in the load's transaction, the others committed into their still
-    unattached partitions by a side connection; every partition is created in its stream's
-    transaction, so every COPY can FREEZE; the load's transaction attaches them all."""
-    (first, first_path), *others = files.items()
-    side = conn.adbc_clone() if others else None
-    try:
-        with ThreadPoolExecutor(max_workers=max(len(others), 1)) as pool:
-            sent = [pool.submit(_side_copy, side, load_id, t, p, fmt) for t, p in others]
-            _copy(conn.cursor(), load_id, first, first_path, fmt)
-            for future in sent:
-                future.result()
-    finally:
-        if side is not None:
-            side.close()
+    in parallel (``streams``: a connection each, kept across sessions as the loader keeps its
+    own), each creating its partition, filling it by ``COPY ... FREEZE`` and committing it
+    unattached; the load's transaction (``conn``) attaches them all."""
+    with ThreadPoolExecutor(max_workers=len(files)) as pool:
+        sent = [
+            pool.submit(_side_copy, stream, load_id, table, path, fmt)
+            for stream, (table, path) in zip(streams, files.items(), strict=False)
+        ]
+        for future in sent:
+            future.result()
     cursor = conn.cursor()
     for table in files:
         cursor.execute(attach_partition_sql(table, load_id))

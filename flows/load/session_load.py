@@ -11,7 +11,7 @@ import polars as pl
 from flows.datasets import BY_NAME, SESSION_DATASETS, Dataset
 from flows.extract.result import SessionExtract
 from flows.extract.schedule import SessionRef
-from flows.load.ingest import ingest, ingest_partitions, with_lineage
+from flows.load.ingest import ingest, lineage, with_lineage
 from flows.load.locks import advisory_lock
 from flows.load.manifest import (
     FAILED,
@@ -21,6 +21,7 @@ from flows.load.manifest import (
     ManifestEntry,
     manifest_frame,
 )
+from flows.load.partition_copy import partitions_streaming
 from flows.load.raw_tables import MANIFEST, PARTITIONED, SCHEMA, column_type, quote_ident
 
 
@@ -34,38 +35,40 @@ def session_lock(conn, session_id: str):
 
 
 def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[ManifestEntry]:
-    """All datasets of one load and their manifest rows become visible together, or none do."""
+    """All datasets of one load and their manifest rows become visible together, or none do.
+
+    Telemetry streams into its partitions while the other datasets are written."""
     ref = extract.ref
     load_id, loaded_at = str(uuid.uuid4()), now()
     cursor = conn.cursor()
-    entries, telemetry = [], {}
+    frames = {name: frame for name, frame in extract.frames.items() if frame is not None}
+    telemetry = {name: frames[name] for name in PARTITIONED if name in frames}
+    entries = []
     try:
-        for name, frame in extract.frames.items():
-            if frame is None:
-                rows, status = 0, UNPUBLISHED if extract.given_up else UNAVAILABLE
-            else:
-                add_new_columns(cursor, BY_NAME[name], frame)
-                framed = with_lineage(frame, load_id, loaded_at, ref.session_id)
-                if name in PARTITIONED:  # below, together: one stream per table
-                    telemetry[name], rows = framed, frame.height
+        for name, frame in frames.items():
+            add_new_columns(cursor, BY_NAME[name], frame)
+        with partitions_streaming(cursor, telemetry, lineage(load_id, loaded_at, ref.session_id)):
+            for name, frame in extract.frames.items():
+                if frame is None:
+                    rows, status = 0, UNPUBLISHED if extract.given_up else UNAVAILABLE
+                elif name in telemetry:
+                    rows, status = frame.height, LOADED
                 else:
-                    rows = ingest(cursor, name, framed)
-                status = LOADED
-            detail = extract.detail(name)
-            entries.append(
-                _entry(
-                    ref,
-                    load_id,
-                    name,
-                    status,
-                    rows,
-                    detail,
-                    started_at,
-                    complete=extract.complete,
-                    version=extract.fastf1_version,
+                    framed = with_lineage(frame, load_id, loaded_at, ref.session_id)
+                    rows, status = ingest(cursor, name, framed), LOADED
+                entries.append(
+                    _entry(
+                        ref,
+                        load_id,
+                        name,
+                        status,
+                        rows,
+                        extract.detail(name),
+                        started_at,
+                        complete=extract.complete,
+                        version=extract.fastf1_version,
+                    )
                 )
-            )
-        ingest_partitions(cursor, telemetry)
         ingest(cursor, MANIFEST, manifest_frame(entries))
         conn.commit()
     except BaseException:

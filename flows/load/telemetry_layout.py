@@ -50,14 +50,14 @@ def chunk_schema(dataset: Dataset) -> dict[str, pl.DataType]:
     }
 
 
-def to_chunks(frame: pl.DataFrame, lineage: list[str]) -> pl.DataFrame:
-    """One row per (driver, chunk) of a load's samples, columns as arrays in sample order.
+def to_chunks(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per (driver, chunk) of a load's samples (without lineage: the partition's
+    defaults), columns as arrays in sample order.
 
-    ``lineage`` columns (constant in the frame) are left out: they are the partition's defaults.
     Columns beyond the known ones (a newer FastF1's) become arrays as well.
     """
     keys = ["driver_number", "sampled_at"]
-    samples = frame.drop(lineage).sort(keys, nulls_last=True, maintain_order=True)
+    samples = frame.sort(keys, nulls_last=True, maintain_order=True)
     repeated = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys)
     samples = samples.filter(~repeated.fill_null(False)).with_columns(
         pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start")
@@ -67,7 +67,7 @@ def to_chunks(frame: pl.DataFrame, lineage: list[str]) -> pl.DataFrame:
         offset.cast(pl.Int32).alias("sampled_us"),
         (pl.col("session_time").dt.total_microseconds() - offset.fill_null(0)).alias("_delta"),
     )
-    values = [c for c in frame.columns if c not in (*KEYS, *lineage)]  # in the frame's order
+    values = [c for c in frame.columns if c not in KEYS]  # in the frame's order
     return samples.group_by("driver_number", "chunk_start", maintain_order=True).agg(
         pl.col("_delta").min().alias("session_time_base"),
         pl.col("session_time").dt.total_microseconds().max().alias("session_time_end"),

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from flows.datasets import BY_NAME, LINEAGE
-from flows.load import ingest as ingest_module
+from flows.load import partition_copy
 from flows.load.connection import connect
 from flows.load.raw_tables import PARTITIONED, create_table_sql, partition_lock_key, partition_name
 from tests.integration.database import query, scalar
@@ -38,7 +38,7 @@ def _plain_tables(url: str, tables: tuple[str, ...]) -> None:
 
 
 def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatch):
-    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 100)  # several batches per stream
+    monkeypatch.setattr(partition_copy, "BATCH_ROWS", 2)  # several batches per stream
     refs = bahrain_2024(db_url)
     frames = {
         ref: synthetic_frames(seed, START, drivers=3, laps=4) for seed, ref in enumerate("QR")
@@ -70,7 +70,7 @@ def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatc
 def test_a_failed_load_leaves_no_rows_and_the_next_ddl_run_drops_its_partitions(db_url):
     race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=3)
-    # car data (the load's own stream) fails; positions (the side stream) are committed
+    # car data's stream fails; positions' stream commits its partition, never attached
     broken = frames["car_data"].with_columns(pl.col("rpm").cast(pl.String))
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
         load(db_url, race, {**frames, "car_data": broken})

@@ -19,7 +19,6 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
         pl.col("sampled_at").cast(pl.Datetime("us", "UTC")),
         pl.col("session_time").cast(pl.Duration("us")),
         pl.col("rpm").cast(pl.Int32),
-        pl.lit("L").alias("_load_id"),
     )
 
 
@@ -34,7 +33,7 @@ def test_samples_split_by_driver_and_clock_minute_with_offsets_from_its_start():
             ("44", T0 + 2 * step, None, 4),
         ]
     )
-    chunks = to_chunks(frame, ["_load_id"]).sort("driver_number", "chunk_start")
+    chunks = to_chunks(frame).sort("driver_number", "chunk_start")
 
     minute = datetime(2024, 3, 2, 15, 0, tzinfo=UTC)
     assert chunks.select("driver_number", "chunk_start", "rpm").rows() == [

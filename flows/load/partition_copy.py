@@ -1,0 +1,137 @@
+"""A load's telemetry into partitions of its own, by ``COPY ... FREEZE`` on psycopg streams.
+
+Car data and positions (up to ~600k samples each per session) are encoded as arrays per driver
+per minute (``flows.load.telemetry_layout``), then in PostgreSQL's binary COPY format by pgpq,
+a batch at a time while the earlier batches are being stored. One stream per table
+(``STREAMS``), in parallel, each on a psycopg connection of its own (``copy_connection``): in
+one transaction it creates the load's partition as a standalone table, fills it by
+``COPY ... FROM STDIN WITH (FREEZE)`` (rows are written frozen, so no later vacuum rewrites
+them; ADBC cannot send FREEZE) and indexes it. The load's own transaction holds each
+partition's advisory lock, writes the other datasets while the streams send, then attaches the
+partitions, so rows appear in ``raw.<table>`` only when the load commits; a failed load leaves
+unattached tables that ``drop_orphan_partitions_sql`` removes later. The lineage columns,
+constant within a load, are the partitions' column defaults and are not sent with every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+import pyarrow as pa
+from pgpq import ArrowToPostgresBinaryEncoder
+
+from flows.load.connection import copy_connection
+from flows.load.raw_tables import (
+    PARTITION_KEY,
+    PARTITIONED,
+    SCHEMA,
+    attach_partition_sql,
+    literal,
+    partition_index_sql,
+    partition_lock_key,
+    partition_name,
+    partition_table_sql,
+    quote_ident,
+)
+from flows.load.telemetry_layout import to_chunks
+
+STREAMS = len(PARTITIONED)  # parallel COPY streams of a load: one per telemetry table
+BATCH_ROWS = 200  # array rows per encoded block (~3 MB)
+
+_COLUMNS_SQL = """
+select attname, format_type(atttypid, atttypmod)
+from pg_attribute
+where attrelid = $1::regclass and attnum > 0 and not attisdropped
+order by attnum
+"""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One table's part of a load: its samples (without lineage) and the partition's DDL."""
+
+    table: str
+    load_id: str
+    samples: pl.DataFrame
+    create: str
+
+
+def ingest_partitions(
+    cursor, frames: dict[str, pl.DataFrame], lineage: dict[str, str | datetime]
+) -> None:
+    """Each frame (samples of one load, without the ``lineage`` columns) into a new partition
+    of its table, attached in the cursor's open transaction."""
+    with partitions_streaming(cursor, frames, lineage):
+        pass
+
+
+@contextmanager
+def partitions_streaming(
+    cursor, frames: dict[str, pl.DataFrame], lineage: dict[str, str | datetime]
+) -> Iterator[None]:
+    """``ingest_partitions``, with the body run on ``cursor`` while the streams send: on exit,
+    every stream has ended and the partitions are attached in the cursor's transaction."""
+    parts = [
+        _plan(cursor, table, frame, lineage) for table, frame in frames.items() if frame.height
+    ]
+    with ThreadPoolExecutor(max_workers=max(len(parts), 1)) as pool:
+        sent = [pool.submit(_stream, cursor.connection, part) for part in parts]
+        try:
+            yield
+        finally:
+            _wait(sent)
+    for part in parts:
+        cursor.execute(attach_partition_sql(part.table, part.load_id))
+
+
+def _wait(sent: list[Future]) -> None:
+    """Every stream ends (committed or rolled back) before the first failure is raised."""
+    for future in sent:
+        future.exception()
+    for future in sent:
+        future.result()
+
+
+def _plan(cursor, table: str, frame: pl.DataFrame, lineage: dict) -> Partition:
+    """The partition's CREATE TABLE (lineage as column defaults); the load's transaction holds
+    the partition's advisory lock until it commits or rolls back."""
+    load_id = str(lineage[PARTITION_KEY])
+    cursor.execute(
+        "select pg_advisory_xact_lock(hashtextextended($1, 0))",
+        parameters=(partition_lock_key(table, load_id),),
+    )
+    cursor.fetchall()
+    cursor.execute(_COLUMNS_SQL, parameters=(f"{SCHEMA}.{quote_ident(table)}",))
+    columns = [(name, sql_type) for name, sql_type in cursor.fetchall()]
+    defaults = {name: literal(value) for name, value in lineage.items() if value is not None}
+    create = partition_table_sql(table, load_id, columns, defaults)
+    return Partition(table, load_id, frame, create)
+
+
+def _stream(conn, part: Partition) -> None:
+    """Create, fill (COPY FREEZE: the table is new in this transaction) and index the
+    partition, committed on a connection of the stream's own."""
+    chunks = to_chunks(part.samples).to_arrow()
+    target = f"{SCHEMA}.{quote_ident(partition_name(part.table, part.load_id))}"
+    columns = ", ".join(quote_ident(name) for name in chunks.schema.names)
+    statement = f"copy {target} ({columns}) from stdin (format binary, freeze)"
+    with copy_connection(conn) as stream, stream.transaction(), stream.cursor() as cursor:
+        cursor.execute(part.create)
+        with cursor.copy(statement) as copy:
+            for block in _encoded(chunks):
+                copy.write(block)
+        cursor.execute(partition_index_sql(part.table, part.load_id))
+
+
+def _encoded(chunks: pa.Table) -> Iterator[bytes]:
+    """The rows in PostgreSQL's binary COPY format, a batch at a time."""
+    encoder = ArrowToPostgresBinaryEncoder(chunks.schema)
+    yield encoder.write_header()
+    for batch in chunks.to_batches(max_chunksize=BATCH_ROWS):
+        yield encoder.write_batch(batch)
+    yield encoder.finish()
