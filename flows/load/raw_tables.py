@@ -3,7 +3,7 @@
 Telemetry (car_data, position_data: nearly all the rows) is stored compactly, as arrays per
 driver per minute (see `flows.load.telemetry_layout`), and list-partitioned by `_load_id`: each
 load's rows are one partition, which the loader fills and attaches in the load's transaction
-(see `flows.load.ingest`). A superseded load can then go with `drop table`, not a `delete`.
+(see `flows.load.partition_copy`). A superseded load can then go with `drop table`, not a `delete`.
 Tables of the earlier row-per-sample layout are converted by the DDL run (``migrate_statements``).
 """
 

@@ -162,3 +162,32 @@ def test_each_partition_has_its_own_index_and_earlier_partitioned_indexes_go(db_
             definition.endswith("USING btree (driver_number, session_time_base)")
             for _, definition in indexes
         )
+
+
+HEAP_PAGES = (
+    "select pg_relation_size($1::regclass) / current_setting('block_size')::int, "
+    "(pg_visibility_map_summary($1::regclass)).all_frozen"
+)
+TOAST_TUPLES = (  # HEAP_XMIN_FROZEN = 0x0300 in t_infomask
+    "select count(*), count(*) filter (where t.t_infomask & 768 = 768) "
+    "from pg_class as c, generate_series(0, pg_relation_size(c.reltoastrelid) / "
+    "current_setting('block_size')::int - 1) as page, "
+    "heap_page_items(get_raw_page(c.reltoastrelid::regclass::text, page::int)) as t "
+    "where c.oid = $1::regclass"
+)
+
+
+def test_telemetry_rows_are_written_frozen_so_no_vacuum_freezes_them_again(db_url):
+    race = bahrain_2024(db_url)["R"]
+    load_id = load(db_url, race, synthetic_frames(7, START, drivers=2, laps=3))[0].load_id
+    with connect(db_url) as conn:
+        for extension in ("pg_visibility", "pageinspect"):
+            conn.cursor().execute(f"create extension if not exists {extension}")
+        conn.commit()
+
+    for table in PARTITIONED:
+        partition = f"raw.{partition_name(table, load_id)}"
+        pages, frozen = query(db_url, HEAP_PAGES, partition)[0]
+        assert pages > 0 and frozen == pages  # every heap page marked all-frozen
+        tuples, frozen_tuples = query(db_url, TOAST_TUPLES, partition)[0]
+        assert tuples > 0 and frozen_tuples == tuples  # the compressed arrays' chunks as well
