@@ -180,8 +180,8 @@ with connect(url) as conn:
     write_session(conn, SessionExtract(ref, frames), datetime.now(UTC))
 print("committed")
 """
-# ADBC sends a COPY ... FROM STDIN for each bulk insert (and runs every select, this one too,
-# as COPY (...) TO STDOUT: hence the own pid and the FROM STDIN).
+# Each telemetry stream sends COPY raw."<table>__<load>" (...) FROM STDIN (ADBC runs every
+# select, this one too, as COPY (...) TO STDOUT: hence the own pid and the FROM STDIN).
 TELEMETRY_COPY = (
     "select count(*) from pg_stat_activity where datname = current_database() "
     "and pid <> pg_backend_pid() and state = 'active' "
@@ -197,8 +197,8 @@ OTHER_BACKENDS = (
 
 def test_sigkill_during_copy_leaves_nothing_and_the_rerun_completes(db_url):
     # Protection: write_session sends all datasets and the manifest rows in one transaction
-    # (telemetry partitions are attached inside it). Results and laps are already sent when
-    # the telemetry COPY runs; were they committed on their own, the kill would leave them in
+    # (telemetry partitions are attached inside it). Results and laps are sent while the
+    # telemetry streams run; were they committed on their own, the kill would leave them in
     # raw and in staged, with no manifest row saying the load was partial.
     race = bahrain_2024(db_url)["R"]
     fields = {**race.__dict__, "starts_at": race.starts_at.isoformat()}
