@@ -31,8 +31,8 @@ def run(params: dict) -> dict:
         stored = samples = 0
         for table in PARTITIONED:
             cursor.execute(
-                "select coalesce(sum(pg_total_relation_size(inhrelid)), 0) from pg_inherits "
-                "where inhparent = $1::regclass",
+                "select coalesce(sum(pg_total_relation_size(relid)), 0) "
+                "from pg_partition_tree($1::regclass)",
                 parameters=(f"raw.{table}",),
             )
             stored += int(cursor.fetchone()[0])

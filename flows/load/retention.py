@@ -33,9 +33,9 @@ where load_rank > $2
 
 _ATTACHED = """
 select c.relname
-from pg_inherits as i
-inner join pg_class as c on c.oid = i.inhrelid
-where i.inhparent = $1::regclass
+from pg_partition_tree($1::regclass) as tree
+inner join pg_class as c on c.oid = tree.relid
+where tree.isleaf
 """
 
 

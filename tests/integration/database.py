@@ -11,6 +11,13 @@ from urllib.parse import urlsplit
 import adbc_driver_postgresql.dbapi as pg
 import pyarrow as pa
 
+# The loads' partitions of a telemetry table (the leaves under its hash buckets), by name.
+LOAD_PARTITIONS = (
+    "select c.relname::text, pg_get_expr(c.relpartbound, c.oid) "
+    "from pg_partition_tree($1::regclass) as tree join pg_class as c on c.oid = tree.relid "
+    "where tree.isleaf order by 1"
+)
+
 
 def create_database(pg_server, prefix: str = "t") -> str:
     """A fresh, empty database on the test server; its URL."""

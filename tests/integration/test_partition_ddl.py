@@ -13,7 +13,7 @@ from flows.load.raw_tables import (
     partition_name,
     partition_table_sql,
 )
-from tests.integration.database import query, scalar
+from tests.integration.database import LOAD_PARTITIONS, query, scalar
 
 pytestmark = pytest.mark.integration
 
@@ -21,10 +21,6 @@ LOAD_ID = "0f4e2a9c-5b1d-4c3e-9a7f-2d6b8e1c0a35"
 # Not a UUID, and longer than PostgreSQL's identifiers (63 bytes) with the table's name.
 ODD_LOAD_ID = "a load id that is no UUID and far longer than any identifier PostgreSQL keeps"
 LOADED_AT = datetime(2024, 3, 2, 15, 0, 0, 123456, tzinfo=UTC)
-BOUNDS = (
-    "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits as i "
-    "join pg_class as c on c.oid = i.inhrelid where i.inhparent = $1::regclass order by 1"
-)
 
 
 def _attach_partition(url: str, table: str, load_id: str) -> None:
@@ -43,14 +39,18 @@ def _attach_partition(url: str, table: str, load_id: str) -> None:
         conn.commit()
 
 
-def test_only_the_telemetry_tables_are_partitioned_and_by_load(raw_db):
+def test_only_the_telemetry_tables_are_partitioned_by_load_in_16_buckets(raw_db):
     keys = query(
         raw_db,
         "select relname::text, pg_get_partkeydef(oid) from pg_class "
         "where relnamespace = 'raw'::regnamespace and relkind = 'p' order by 1",
     )
 
-    assert keys == [("car_data", "LIST (_load_id)"), ("position_data", "LIST (_load_id)")]
+    expected = []
+    for table in ("car_data", "position_data"):
+        expected.append((table, "HASH (_load_id)"))
+        expected += [(f"{table}__b{bucket:02d}", "LIST (_load_id)") for bucket in range(16)]
+    assert keys == sorted(expected)
 
 
 @pytest.mark.parametrize("table", ["car_data", "position_data"])
@@ -58,7 +58,7 @@ def test_each_load_s_partition_keeps_its_whole_name_and_its_load_as_bound(raw_db
     for load_id in (LOAD_ID, ODD_LOAD_ID):
         _attach_partition(raw_db, table, load_id)
 
-    bounds = query(raw_db, BOUNDS, f"raw.{table}")
+    bounds = query(raw_db, LOAD_PARTITIONS, f"raw.{table}")
 
     # PostgreSQL would cut a longer name to 63 bytes: the names it keeps are the ones asked for
     assert sorted(bounds) == sorted(

@@ -13,7 +13,8 @@ from flows.datasets import BY_NAME, LINEAGE
 from flows.load import partition_copy
 from flows.load.connection import connect
 from flows.load.raw_tables import PARTITIONED, create_table_sql, partition_lock_key, partition_name
-from tests.integration.database import query, scalar
+from flows.transform.dbt import build_staged
+from tests.integration.database import LOAD_PARTITIONS, query, scalar
 from tests.integration.loading import bahrain_2024, create_raw_tables, load
 from tests.synthetic import synthetic_frames
 
@@ -46,13 +47,8 @@ def test_each_load_is_one_partition_holding_exactly_its_frame(db_url, monkeypatc
     load_ids = {ref: load(db_url, refs[ref], f)[0].load_id for ref, f in frames.items()}
 
     for table in PARTITIONED:
-        partitions = query(
-            db_url,
-            "select pg_get_expr(c.relpartbound, c.oid) from pg_inherits as i "
-            "join pg_class as c on c.oid = i.inhrelid where i.inhparent = $1::regclass",
-            f"raw.{table}",
-        )
-        assert sorted(bound for (bound,) in partitions) == sorted(
+        partitions = query(db_url, LOAD_PARTITIONS, f"raw.{table}")
+        assert sorted(bound for _, bound in partitions) == sorted(
             f"FOR VALUES IN ('{load_id}')" for load_id in load_ids.values()
         )
         for ref, load_id in load_ids.items():
@@ -134,8 +130,8 @@ def test_a_column_a_newer_fastf1_adds_reaches_the_partition(db_url):
 
 PARTITION_INDEXES = (
     "select i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid) from pg_index as i "
-    "join pg_inherits as p on p.inhrelid = i.indrelid "
-    "where p.inhparent = $1::regclass order by 1"
+    "join pg_partition_tree($1::regclass) as tree on tree.relid = i.indrelid "
+    "where tree.isleaf order by 1"
 )
 
 
@@ -191,3 +187,65 @@ def test_telemetry_rows_are_written_frozen_so_no_vacuum_freezes_them_again(db_ur
         assert pages > 0 and frozen == pages  # every heap page marked all-frozen
         tuples, frozen_tuples = query(db_url, TOAST_TUPLES, partition)[0]
         assert tuples > 0 and frozen_tuples == tuples  # the compressed arrays' chunks as well
+
+
+def _one_level(url: str) -> None:
+    """Telemetry tables as the previous version made them: list-partitioned by load, one level
+    (the loads' partitions moved there from their buckets)."""
+    with connect(url) as conn:
+        cursor = conn.cursor()
+        for table in PARTITIONED:
+            cursor.execute(
+                f"create table raw.{table}_one (like raw.{table} including defaults) "
+                "partition by list (_load_id)"
+            )
+            for name, bound in query(url, LOAD_PARTITIONS, f"raw.{table}"):
+                cursor.execute(
+                    "select inhparent::regclass::text from pg_inherits "
+                    "where inhrelid = $1::regclass",
+                    parameters=(f"raw.{name}",),
+                )
+                (bucket,) = cursor.fetchone()
+                cursor.execute(f"alter table {bucket} detach partition raw.{name}")
+                cursor.execute(f"alter table raw.{table}_one attach partition raw.{name} {bound}")
+            cursor.execute(f"drop table raw.{table} cascade")
+            cursor.execute(f"alter table raw.{table}_one rename to {table}")
+        conn.commit()
+
+
+def test_tables_of_one_level_move_to_buckets_keeping_every_load_and_the_staged_rows(db_url):
+    refs = bahrain_2024(db_url)
+    frames = {
+        ref: synthetic_frames(seed, START, drivers=2, laps=3) for seed, ref in enumerate("QR")
+    }
+    for ref, f in frames.items():
+        load(db_url, refs[ref], f)
+    partitions = {table: query(db_url, LOAD_PARTITIONS, f"raw.{table}") for table in PARTITIONED}
+    _one_level(db_url)
+    build_staged(db_url)
+    staged = (
+        "select session_id, driver_number, sampled_at, {column} from staged.{table} "
+        "order by 1, 2, 3"
+    )
+    columns = {"car_data": "rpm", "position_data": "x"}
+    before = {t: query(db_url, staged.format(table=t, column=c)) for t, c in columns.items()}
+    assert all(
+        len(rows) == frames["Q"][t].height + frames["R"][t].height for t, rows in before.items()
+    )
+
+    create_raw_tables(db_url)  # the next run's DDL step
+    build_staged(db_url, changed_only=True)  # nothing new loaded: still a full build
+
+    for table in PARTITIONED:
+        assert scalar(db_url, "select pg_get_partkeydef($1::regclass)", f"raw.{table}") == (
+            "HASH (_load_id)"
+        )
+        assert query(db_url, LOAD_PARTITIONS, f"raw.{table}") == partitions[table]
+        assert query(db_url, staged.format(table=table, column=columns[table])) == before[table]
+    assert scalar(db_url, "select to_regclass('raw.car_data_by_load')") is None
+    race = load(db_url, refs["R"], synthetic_frames(9, START, drivers=2, laps=3))[0].load_id
+    for table in PARTITIONED:
+        loads = scalar(db_url, f"select count(distinct _load_id) from raw.{table}")
+        assert loads == 3 and race in {
+            b.split("'")[1] for _, b in query(db_url, LOAD_PARTITIONS, f"raw.{table}")
+        }
