@@ -94,6 +94,37 @@ qualifying as (
     )
 ),
 
+session_qualifying as (
+    -- each entry's qualifying: the weekend's, before its start (a sprint prefers its own SQ/SS)
+    select
+        session_id,
+        driver_number,
+        position as qualifying_position,
+        best_time as qualifying_best_time,
+        gap_to_teammate as qualifying_gap_to_teammate,
+        starts_at as qualifying_as_of
+    from (
+        select
+            race_entries.session_id,
+            race_entries.driver_number,
+            qualifying.position,
+            qualifying.best_time,
+            qualifying.gap_to_teammate,
+            qualifying.starts_at,
+            row_number() over (
+                partition by race_entries.session_id, race_entries.driver_number
+                order by qualifying.session_type = 'Q', qualifying.starts_at desc
+            ) as preference
+        from race_entries
+        inner join qualifying
+            on race_entries.event_id = qualifying.event_id
+            and race_entries.driver_number = qualifying.driver_number
+            and race_entries.starts_at > qualifying.starts_at
+            and (race_entries.session_type = 'S' or qualifying.session_type = 'Q')
+    ) as ranked
+    where preference = 1
+),
+
 practice_bests as (
     select
         laps.session_id,
@@ -175,10 +206,10 @@ final as (
         -- features: the starting grid, fixed before the start
         race_entries.grid_position,
         -- features: the weekend's qualifying (Q for a race; SQ/SS, else Q, for a sprint)
-        session_qualifying.position as qualifying_position,
-        session_qualifying.best_time as qualifying_best_time,
-        session_qualifying.gap_to_teammate as qualifying_gap_to_teammate,
-        session_qualifying.starts_at as qualifying_as_of,
+        session_qualifying.qualifying_position,
+        session_qualifying.qualifying_best_time,
+        session_qualifying.qualifying_gap_to_teammate,
+        session_qualifying.qualifying_as_of,
         -- features: practice
         practice_ranks.practice_best_lap_rank,
         practice_ranks.practice_as_of,
@@ -209,21 +240,9 @@ final as (
     left join race_form
         on race_entries.driver_key = race_form.driver_key
         and history.races_before = race_form.race_sequence
-    left join lateral (
-        select
-            qualifying.position,
-            qualifying.best_time,
-            qualifying.gap_to_teammate,
-            qualifying.starts_at
-        from qualifying
-        where qualifying.event_id = race_entries.event_id
-            and qualifying.driver_number = race_entries.driver_number
-            and qualifying.starts_at < race_entries.starts_at
-            and (race_entries.session_type = 'S' or qualifying.session_type = 'Q')
-        -- a sprint prefers its own qualifying (SQ, SS)
-        order by qualifying.session_type = 'Q', qualifying.starts_at desc
-        limit 1
-    ) as session_qualifying on true
+    left join session_qualifying
+        on race_entries.session_id = session_qualifying.session_id
+        and race_entries.driver_number = session_qualifying.driver_number
     left join practice_ranks
         on race_entries.session_id = practice_ranks.session_id
         and race_entries.driver_number = practice_ranks.driver_number
