@@ -1,8 +1,8 @@
 """The row-per-sample telemetry tables the client-side alternatives write (psycopg, to_sql, ORM).
 
 Those methods send one row per sample, as the earlier layout stored them; their databases get
-that layout (partitioned by load, lineage on every row), so each method is measured on what it
-can write. Throughput is compared in samples per second.
+that layout (partitioned by load in the same hash buckets, lineage on every row), so each
+method is measured on what it can write. Throughput is compared in samples per second.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flows.load.connection import connect
 from flows.load.raw_tables import (
     PARTITIONED,
     attach_partition_sql,
+    buckets_sql,
     create_table_sql,
     partition_name,
     partition_table_sql,
@@ -30,7 +31,9 @@ def use_row_layout(url: str) -> None:
         for table in PARTITIONED:
             cursor.execute(f"drop table raw.{table}")
             schema = {**LINEAGE, **BY_NAME[table].schema}
-            cursor.execute(create_table_sql(table, schema) + " partition by list (_load_id)")
+            cursor.execute(create_table_sql(table, schema) + " partition by hash (_load_id)")
+            for statement in buckets_sql(table):  # a load's partition goes in its bucket
+                cursor.execute(statement)
         conn.commit()
 
 
