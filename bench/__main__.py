@@ -33,6 +33,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--growth-small", type=int, default=100, help="sessions: the baseline")
     parser.add_argument("--growth-large", type=int, default=1_000, help="sessions: the history")
     parser.add_argument("--growth-rounds", type=int, default=3)
+    parser.add_argument("--growth-load-rounds", type=int, default=7, help="loads without builds")
     parser.add_argument("--nothing-new-rounds", type=int, default=3, help="old/new alternations")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the report")
     parser.add_argument("--command", default=None, help="the command line the report names")
@@ -49,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         to_sql_rows=args.to_sql_rows,
         orm_rows=args.orm_rows,
         orm_runs=args.orm_runs,
-        growth=GrowthSpec(args.growth_small, args.growth_large, args.growth_rounds),
+        growth=GrowthSpec(
+            args.growth_small, args.growth_large, args.growth_rounds, args.growth_load_rounds
+        ),
         nothing_new_rounds=args.nothing_new_rounds,
     )
     print(f"bench: {args.scale} sessions, every method on the same server...", flush=True)

@@ -7,7 +7,8 @@ each session's own ids: only their number matters here), one with the first ``sm
 sessions, one with the first ``large``, and built once (untimed). Then, in rounds, each
 database in turn takes its next session (timed: opening the connection and ``write_session``,
 as a flow's session task does) and the `dbt build` after it (timed, the project's
-``build_staged``); each database keeps a dbt target of its own. ``load_growth`` and
+``build_staged``); each database keeps a dbt target of its own. More rounds of a load alone
+follow (``load_rounds``): a small session's load is short and noisy. ``load_growth`` and
 ``dbt_growth`` are the medians' ratios, large over small.
 """
 
@@ -45,12 +46,13 @@ class GrowthSpec:
     small: int = 100
     large: int = 1_000
     rounds: int = 3
+    load_rounds: int = 7  # more loads, without builds: one load is ~25 ms, so noise needs them
     drivers: int = 2
     minutes: float = 1.0
 
     def seasons(self) -> list[SyntheticSeason]:
         """Enough seasons for the large database and its rounds."""
-        sessions = self.large + self.rounds
+        sessions = self.large + self.rounds + self.load_rounds
         return [
             synthetic_season(
                 YEAR + index,
@@ -87,6 +89,10 @@ def run(params: dict) -> dict:
             load[size].append(seconds(partial(_load, url, ref, frames)))
             use_dbt_target(Path(params["target_dir"]) / size)
             dbt[size].append(seconds(partial(build_staged, url)))
+    for round_ in range(spec.rounds, spec.rounds + spec.load_rounds):
+        for size in SIZES:
+            url, ref = urls[size], refs[counts[size] + round_]
+            load[size].append(seconds(partial(_load, url, ref, frames)))
     return {
         "counts": counts,
         "fill_seconds": fill_seconds,

@@ -241,7 +241,9 @@ def _method_notes(results: Results) -> list[str]:
         f"once (untimed); then, in {growth.rounds} rounds, each database in turn loads one more "
         "session (timed: opening the connection and `write_session`, as a flow's session task "
         "does) and runs the `dbt build` after it (timed: the project's build, each database in "
-        "a dbt target of its own). Each figure is the median of the rounds.",
+        f"a dbt target of its own); then, in {growth.load_rounds} more rounds, each loads one "
+        "more session, with no build (one load takes some 25 ms: its median needs more "
+        "rounds). Each figure is the median of its rounds.",
         "- A run with nothing new (bench/nothing_new.py), on the same database once everything "
         "is built: the old way is a full `dbt build` with the run's moment as `--vars as_of` "
         "(what every run did: a new value each run, so dbt parsed the whole project again), the "
