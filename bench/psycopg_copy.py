@@ -12,8 +12,8 @@ import psycopg
 from bench.frames import telemetry_loads
 from bench.measure import Stopwatch
 from bench.season import SeasonSpec
-from bench.server_copy import table_columns
 from flows.load.connection import connect
+from flows.load.partition_copy import table_columns
 from flows.load.raw_tables import (
     PARTITIONED,
     SCHEMA,

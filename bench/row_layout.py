@@ -11,9 +11,9 @@ import polars as pl
 
 from bench.frames import head_rows, telemetry_loads
 from bench.season import SeasonSpec
-from bench.server_copy import table_columns
 from flows.datasets import BY_NAME, LINEAGE
 from flows.load.connection import connect
+from flows.load.partition_copy import table_columns
 from flows.load.raw_tables import (
     PARTITIONED,
     attach_partition_sql,

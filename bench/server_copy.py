@@ -12,6 +12,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from flows.load.partition_copy import table_columns
 from flows.load.raw_tables import (
     PARTITIONED,
     SCHEMA,
@@ -24,13 +25,6 @@ from flows.load.raw_tables import (
 )
 
 FORMATS = ("binary", "csv")
-
-_COLUMNS = """
-select attname, format_type(atttypid, atttypmod)
-from pg_attribute
-where attrelid = $1::regclass and attnum > 0 and not attisdropped
-order by attnum
-"""
 
 
 def export_load(cursor, load_id: str, directory: Path, fmt: str) -> dict[str, Path]:
@@ -76,8 +70,3 @@ def _copy(cursor, load_id: str, table: str, path: Path, fmt: str) -> None:
 def _side_copy(conn, load_id: str, table: str, path: Path, fmt: str) -> None:
     _copy(conn.cursor(), load_id, table, path, fmt)
     conn.commit()
-
-
-def table_columns(cursor, table: str) -> list[tuple[str, str]]:
-    cursor.execute(_COLUMNS, parameters=(f"{SCHEMA}.{quote_ident(table)}",))
-    return [(name, sql_type) for name, sql_type in cursor.fetchall()]

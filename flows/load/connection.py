@@ -63,12 +63,17 @@ def connect(url: str):
     without the password. Given back rolled back: commit what must stay."""
     try:
         conn = _take(url)
-    except Exception as exc:  # the driver's message can echo the URI
-        raise DatabaseError(f"cannot connect to PostgreSQL: {redact(str(exc)).strip()}") from None
+    except Exception as exc:
+        raise _cannot_connect(exc) from None
     try:
         yield conn
     finally:
         _give_back(url, conn)
+
+
+def _cannot_connect(exc: Exception) -> DatabaseError:
+    """The driver's message, without the password (it can echo the URI)."""
+    return DatabaseError(f"cannot connect to PostgreSQL: {redact(str(exc)).strip()}")
 
 
 def _take(url: str) -> pg.Connection:
@@ -118,9 +123,7 @@ def copy_connection(conn: pg.Connection) -> Iterator[psycopg.Connection]:
         try:
             copy = psycopg.connect(url)
         except Exception as exc:
-            raise DatabaseError(
-                f"cannot connect to PostgreSQL: {redact(str(exc)).strip()}"
-            ) from None
+            raise _cannot_connect(exc) from None
     try:
         yield copy
     finally:

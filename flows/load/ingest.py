@@ -11,8 +11,7 @@ import polars as pl
 import pyarrow as pa
 
 from flows.datasets import LINEAGE
-from flows.load.partition_copy import ingest_partitions
-from flows.load.raw_tables import PARTITION_KEY, PARTITIONED, SCHEMA
+from flows.load.raw_tables import PARTITIONED, SCHEMA
 
 BATCH_ROWS = 50_000  # rows per COPY chunk: bounds the driver's buffer, not the speed
 
@@ -22,10 +21,8 @@ def ingest(cursor, table: str, frame: pl.DataFrame) -> int:
     if frame.height == 0:
         return 0
     if table in PARTITIONED:
-        lineage = _constants(frame)
-        ingest_partitions(cursor, {table: frame.drop(*lineage)}, lineage)
-    else:
-        cursor.adbc_ingest(table, _reader(frame), mode="append", db_schema_name=SCHEMA)
+        raise ValueError(f"{table} is loaded by flows.load.partition_copy, a partition per load")
+    cursor.adbc_ingest(table, _reader(frame), mode="append", db_schema_name=SCHEMA)
     return frame.height
 
 
@@ -49,19 +46,3 @@ def with_lineage(
 
 def _reader(frame: pl.DataFrame) -> pa.RecordBatchReader:
     return frame.to_arrow().to_reader(max_chunksize=BATCH_ROWS)
-
-
-def _constants(frame: pl.DataFrame) -> dict[str, str | datetime]:
-    """The lineage values of the frame's rows, which must be one load of one session."""
-    present = [name for name in LINEAGE if name in frame.columns]
-    if PARTITION_KEY not in present:
-        raise ValueError(f"a partitioned raw table needs {PARTITION_KEY} on every row")
-    first = frame.row(0, named=True)
-    same = frame.select(
-        (pl.col(name) == first[name]).all(ignore_nulls=False)
-        for name in present
-        if first[name] is not None
-    )
-    if len(same.columns) < len(present) or not all(same.row(0)):
-        raise ValueError(f"one frame must hold exactly one value of each of {present}")
-    return {name: first[name] for name in present}

@@ -43,7 +43,7 @@ from flows.load.telemetry_layout import to_chunks
 STREAMS = len(PARTITIONED)  # parallel COPY streams of a load: one per telemetry table
 BATCH_ROWS = 200  # array rows per encoded block (~3 MB)
 
-_COLUMNS_SQL = """
+_COLUMNS = """
 select attname, format_type(atttypid, atttypmod)
 from pg_attribute
 where attrelid = $1::regclass and attnum > 0 and not attisdropped
@@ -61,21 +61,13 @@ class Partition:
     create: str
 
 
-def ingest_partitions(
-    cursor, frames: dict[str, pl.DataFrame], lineage: dict[str, str | datetime]
-) -> None:
-    """Each frame (samples of one load, without the ``lineage`` columns) into a new partition
-    of its table, attached in the cursor's open transaction."""
-    with partitions_streaming(cursor, frames, lineage):
-        pass
-
-
 @contextmanager
 def partitions_streaming(
     cursor, frames: dict[str, pl.DataFrame], lineage: dict[str, str | datetime]
 ) -> Iterator[None]:
-    """``ingest_partitions``, with the body run on ``cursor`` while the streams send: on exit,
-    every stream has ended and the partitions are attached in the cursor's transaction."""
+    """Each frame (samples of one load, without the ``lineage`` columns) into a new partition
+    of its table; the body runs on ``cursor`` while the streams send. On exit every stream has
+    ended and the partitions are attached in the cursor's open transaction."""
     parts = [
         _plan(cursor, table, frame, lineage) for table, frame in frames.items() if frame.height
     ]
@@ -87,6 +79,12 @@ def partitions_streaming(
             _wait(sent)
     for part in parts:
         cursor.execute(attach_partition_sql(part.table, part.load_id))
+
+
+def table_columns(cursor, table: str) -> list[tuple[str, str]]:
+    """``raw.<table>``'s columns as PostgreSQL has them: (name, SQL type), in order."""
+    cursor.execute(_COLUMNS, parameters=(f"{SCHEMA}.{quote_ident(table)}",))
+    return [(name, sql_type) for name, sql_type in cursor.fetchall()]
 
 
 def _wait(sent: list[Future]) -> None:
@@ -106,8 +104,7 @@ def _plan(cursor, table: str, frame: pl.DataFrame, lineage: dict) -> Partition:
         parameters=(partition_lock_key(table, load_id),),
     )
     cursor.fetchall()
-    cursor.execute(_COLUMNS_SQL, parameters=(f"{SCHEMA}.{quote_ident(table)}",))
-    columns = [(name, sql_type) for name, sql_type in cursor.fetchall()]
+    columns = table_columns(cursor, table)
     defaults = {name: literal(value) for name, value in lineage.items() if value is not None}
     create = partition_table_sql(table, load_id, columns, defaults)
     return Partition(table, load_id, frame, create)
