@@ -106,7 +106,8 @@ def _laps_of_unknown_drivers(frames: Frames) -> str | None:
     results, laps = frames.get("results"), frames.get("laps")
     if results is None or laps is None:
         return None
-    unknown = set(laps["driver_number"].drop_nulls()) - set(results["driver_number"])
+    drivers = laps["driver_number"].drop_nulls().unique()
+    unknown = set(drivers.filter(~drivers.is_in(results["driver_number"].implode())))
     return f"check: laps of drivers missing from results: {sorted(unknown)}" if unknown else None
 
 

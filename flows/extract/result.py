@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import fastf1
 import polars as pl
@@ -36,9 +37,9 @@ class SessionExtract:
             is_practice(self.ref.session_type) or results["position"].null_count() < results.height
         )
 
-    @property
+    @cached_property
     def flags(self) -> dict[str, str]:
-        """Sanity-check findings per dataset (see ``Dataset.checks``)."""
+        """Sanity-check findings per dataset (see ``Dataset.checks``), found once."""
         return sanity_flags(self.frames)
 
     def detail(self, dataset: str) -> str | None:

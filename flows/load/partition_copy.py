@@ -113,7 +113,7 @@ def _plan(cursor, table: str, frame: pl.DataFrame, lineage: dict) -> Partition:
 def _stream(conn, part: Partition) -> None:
     """Create, fill (COPY FREEZE: the table is new in this transaction) and index the
     partition, committed on a connection of the stream's own."""
-    chunks = to_chunks(part.samples).to_arrow()
+    chunks = to_chunks(part.samples)
     target = f"{SCHEMA}.{quote_ident(partition_name(part.table, part.load_id))}"
     columns = ", ".join(quote_ident(name) for name in chunks.schema.names)
     statement = f"copy {target} ({columns}) from stdin (format binary, freeze)"

@@ -18,7 +18,11 @@ earlier row-per-sample layout in place, at DDL time.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from flows.datasets import LINEAGE, SESSION_DATASETS, Dataset
 
@@ -50,31 +54,86 @@ def chunk_schema(dataset: Dataset) -> dict[str, pl.DataType]:
     }
 
 
-def to_chunks(frame: pl.DataFrame) -> pl.DataFrame:
+def to_chunks(frame: pl.DataFrame) -> pa.Table:
     """One row per (driver, chunk) of a load's samples (without lineage: the partition's
-    defaults), columns as arrays in sample order.
+    defaults), columns as arrays in sample order, as Arrow (what the COPY encoder reads).
 
-    Columns beyond the known ones (a newer FastF1's) become arrays as well.
+    FastF1 gives each driver's samples together and in time order, so a chunk is a run of
+    neighbouring rows: its arrays are views of the frame's columns between run boundaries, and
+    nothing is sorted or hashed. Other input is sorted first. Columns beyond the known ones (a
+    newer FastF1's) become arrays as well.
     """
     keys = ["driver_number", "sampled_at"]
-    samples = frame.sort(keys, nulls_last=True, maintain_order=True)
+    if not _in_sample_order(frame):
+        frame = frame.sort(keys, nulls_last=True, maintain_order=True)
     repeated = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys)
-    samples = samples.filter(~repeated.fill_null(False)).with_columns(
-        pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start")
+    samples = frame.with_columns(
+        pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start"),
+        repeated.fill_null(False).alias("_repeated"),
     )
+    if samples["_repeated"].any():
+        samples = samples.filter(~pl.col("_repeated"))
     offset = (pl.col("sampled_at") - pl.col("chunk_start")).dt.total_microseconds()
-    samples = samples.with_columns(
+    samples = samples.select(
+        pl.exclude("_repeated"),
         offset.cast(pl.Int32).alias("sampled_us"),
         (pl.col("session_time").dt.total_microseconds() - offset.fill_null(0)).alias("_delta"),
+        pl.col("session_time").dt.total_microseconds().alias("_session_us"),
+        (
+            pl.col("driver_number").ne_missing(pl.col("driver_number").shift(1))
+            | pl.col("chunk_start").ne_missing(pl.col("chunk_start").shift(1))
+        ).alias("_starts"),
     )
-    values = [c for c in frame.columns if c not in KEYS]  # in the frame's order
-    return samples.group_by("driver_number", "chunk_start", maintain_order=True).agg(
-        pl.col("_delta").min().alias("session_time_base"),
-        pl.col("session_time").dt.total_microseconds().max().alias("session_time_end"),
-        pl.col("sampled_us"),
-        (pl.col("_delta") - pl.col("_delta").min()).alias("session_time_us"),
-        *[pl.col(c) for c in values],
+    starts = samples["_starts"].arg_true().to_numpy()
+    bounds = pa.array(np.append(starts, samples.height), pa.int64())
+    base = _per_run(samples["_delta"], starts, np.minimum)
+    run = np.cumsum(samples["_starts"].to_numpy()) - 1
+    residual = samples["_delta"] - pl.Series(base[run])  # a run's missing base: all missing
+    heads = samples.select(pl.col("driver_number", "chunk_start").gather(starts)).to_arrow()
+    arrays = {"sampled_us": samples["sampled_us"], "session_time_us": residual}
+    arrays |= {c: samples[c] for c in frame.columns if c not in KEYS}  # in the frame's order
+    return pa.table(
+        {
+            "driver_number": heads["driver_number"],
+            "chunk_start": heads["chunk_start"],
+            "session_time_base": _missing_as_null(base),
+            "session_time_end": _missing_as_null(
+                _per_run(samples["_session_us"], starts, np.maximum)
+            ),
+            **{
+                name: pa.LargeListArray.from_arrays(bounds, series.to_arrow())
+                for name, series in arrays.items()
+            },
+        }
     )
+
+
+def _in_sample_order(frame: pl.DataFrame) -> bool:
+    """Whether each driver's samples are neighbours, in time order, with no missing key."""
+    driver, sampled_at = frame["driver_number"], frame["sampled_at"]
+    if driver.null_count() or sampled_at.null_count():
+        return False
+    new_driver = driver.ne_missing(driver.shift(1))
+    firsts = driver.filter(new_driver)
+    if firsts.n_unique() != firsts.len():
+        return False
+    backwards = sampled_at.diff() < timedelta(0)
+    return not (backwards & ~new_driver).any()
+
+
+_NONE = {np.minimum: np.iinfo(np.int64).max, np.maximum: np.iinfo(np.int64).min}
+
+
+def _per_run(values: pl.Series, starts: np.ndarray, reduce: np.ufunc) -> np.ndarray:
+    """``reduce`` (np.minimum or np.maximum) of each run's values, missing ones ignored; a run
+    with none gets ``reduce``'s identity, which ``_missing_as_null`` turns into a null."""
+    if not len(starts):
+        return np.empty(0, np.int64)
+    return reduce.reduceat(values.fill_null(_NONE[reduce]).to_numpy(), starts)
+
+
+def _missing_as_null(reduced: np.ndarray) -> pa.Array:
+    return pa.array(reduced, pa.int64(), mask=np.isin(reduced, list(_NONE.values())))
 
 
 def migrate_sql(table: str, old: str) -> str:

@@ -33,7 +33,7 @@ def test_samples_split_by_driver_and_clock_minute_with_offsets_from_its_start():
             ("44", T0 + 2 * step, None, 4),
         ]
     )
-    chunks = to_chunks(frame).sort("driver_number", "chunk_start")
+    chunks = pl.from_arrow(to_chunks(frame)).sort("driver_number", "chunk_start")
 
     minute = datetime(2024, 3, 2, 15, 0, tzinfo=UTC)
     assert chunks.select("driver_number", "chunk_start", "rpm").rows() == [
@@ -55,3 +55,27 @@ def test_the_layout_names_every_stored_column():
     assert schema["sampled_us"] == pl.List(pl.Int32)
     assert schema["rpm"] == pl.List(pl.Int32)
     assert "sampled_at" not in schema and "session_time" not in schema
+
+
+def test_samples_in_fastf1_order_are_chunked_without_sorting_to_the_same_rows():
+    """FastF1 gives each driver's samples together and in time order (drivers in any order):
+    chunks are runs of neighbours; the same samples shuffled give the same chunks."""
+    step = timedelta(milliseconds=250)
+    rows = [("44", T0 + i * step, timedelta(seconds=60.9) + i * step, i) for i in range(3)]
+    rows.insert(2, rows[1])  # a repeated sample: the first is kept
+    rows += [("1", T0 + i * step, timedelta(seconds=60.9) + i * step, 10 + i) for i in range(2)]
+    in_order, shuffled = _frame(rows), _frame(rows[::-1])
+    minute = datetime(2024, 3, 2, 15, 0, tzinfo=UTC)
+
+    chunks = pl.from_arrow(to_chunks(in_order))
+
+    assert chunks.select("driver_number", "chunk_start", "rpm").rows() == [
+        ("44", minute, [0]),  # the input's driver order
+        ("44", minute + timedelta(minutes=1), [1, 2]),
+        ("1", minute, [10]),
+        ("1", minute + timedelta(minutes=1), [11]),
+    ]
+    resorted = pl.from_arrow(to_chunks(shuffled)).sort(
+        "driver_number", "chunk_start", descending=[True, False]
+    )
+    assert chunks.equals(resorted)
