@@ -129,7 +129,7 @@ def _method_rows(results: Results) -> list[str]:
     count = len(results.load["sessions"])
     entries = [
         (
-            f"project loader: binary COPY FREEZE (pgpq, psycopg), {STREAMS} parallel streams "
+            f"project loader: binary COPY FREEZE (NumPy, psycopg), {STREAMS} parallel streams "
             "(one per table), a fresh partition per table and load",
             f"{count} sessions",
             results.load["loader"],

@@ -1,8 +1,8 @@
 """A load's telemetry into partitions of its own, by ``COPY ... FREEZE`` on psycopg streams.
 
 Car data and positions (up to ~600k samples each per session) are encoded as arrays per driver
-per minute (``flows.load.telemetry_layout``), then in PostgreSQL's binary COPY format by pgpq,
-a batch at a time while the earlier batches are being stored. One stream per table
+per minute (``flows.load.telemetry_layout``), then in PostgreSQL's binary COPY format
+(``flows.load.copy_binary``), sent a block at a time. One stream per table
 (``STREAMS``), in parallel, each on a psycopg connection of its own (``copy_connection``): in
 one transaction it creates the load's partition as a standalone table, fills it by
 ``COPY ... FROM STDIN WITH (FREEZE)`` (rows are written frozen, so no later vacuum rewrites
@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
-import pyarrow as pa
-from pgpq import ArrowToPostgresBinaryEncoder
 
 from flows.load.connection import copy_connection
+from flows.load.copy_binary import encode
 from flows.load.raw_tables import (
     PARTITION_KEY,
     PARTITIONED,
@@ -41,7 +40,7 @@ from flows.load.raw_tables import (
 from flows.load.telemetry_layout import to_chunks
 
 STREAMS = len(PARTITIONED)  # parallel COPY streams of a load: one per telemetry table
-BATCH_ROWS = 200  # array rows per encoded block (~3 MB)
+BATCH_ROWS = 200  # array rows per block sent (~2 MB)
 
 _COLUMNS = """
 select attname, format_type(atttypid, atttypmod)
@@ -120,15 +119,6 @@ def _stream(conn, part: Partition) -> None:
     with copy_connection(conn) as stream, stream.transaction(), stream.cursor() as cursor:
         cursor.execute(part.create)
         with cursor.copy(statement) as copy:
-            for block in _encoded(chunks):
+            for block in encode(chunks, BATCH_ROWS):
                 copy.write(block)
         cursor.execute(partition_index_sql(part.table, part.load_id))
-
-
-def _encoded(chunks: pa.Table) -> Iterator[bytes]:
-    """The rows in PostgreSQL's binary COPY format, a batch at a time."""
-    encoder = ArrowToPostgresBinaryEncoder(chunks.schema)
-    yield encoder.write_header()
-    for batch in chunks.to_batches(max_chunksize=BATCH_ROWS):
-        yield encoder.write_batch(batch)
-    yield encoder.finish()
