@@ -83,17 +83,17 @@ def encode_values(values: pa.Array) -> Encoded:
     nulls = values.is_null().to_numpy(zero_copy_only=False) if values.null_count else None
     if _is_text(values.type):
         return _text(values, nulls)
-    oid, numbers = _numbers(values)
-    records = np.empty(len(numbers), dtype=[("size", ">i4"), ("value", numbers.dtype)])
-    records["size"] = numbers.dtype.itemsize
-    records["value"] = numbers
+    oid, numbers, dtype = _numbers(values)
+    records = np.empty(len(numbers), dtype=[("size", ">i4"), ("value", dtype)])
+    records["size"] = dtype.itemsize
+    records["value"] = numbers  # made big-endian as it is copied in
     return _with_nulls(oid, records.view(np.uint8).reshape(len(numbers), records.itemsize), nulls)
 
 
 def _with_nulls(oid: int, records: np.ndarray, nulls: np.ndarray | None) -> Encoded:
     """Fields from records of equal size (one per row of ``records``): a null's becomes its
     length alone, -1."""
-    if nulls is None or not nulls.any():
+    if nulls is None:
         return Encoded(oid, records.reshape(-1), records.shape[1], None, None)
     records[nulls, :4] = 255  # -1
     kept = np.ones(records.shape, dtype=bool)
@@ -136,21 +136,22 @@ def _slices(data: np.ndarray, bounds: np.ndarray) -> list:
     return [view[start:end] for start, end in pairwise(ends)]
 
 
-def _numbers(values: pa.Array) -> tuple[int, np.ndarray]:
-    """The element type's OID and the values as its binary form (nulls: any value)."""
+def _numbers(values: pa.Array) -> tuple[int, np.ndarray, np.dtype]:
+    """The element type's OID, the values (nulls: any value) and the big-endian type they are
+    sent as."""
     kind = values.type
     if kind in _NUMBERS:
         oid, dtype = _NUMBERS[kind]
-        return oid, _filled(values).astype(dtype)
+        return oid, _filled(values), dtype
     if pa.types.is_timestamp(kind):
         micros = _filled(values.cast(pa.timestamp("us", kind.tz)).view(pa.int64()))
-        return (_TIMESTAMPTZ if kind.tz else _TIMESTAMP), (micros - _EPOCH_US).astype(">i8")
+        return (_TIMESTAMPTZ if kind.tz else _TIMESTAMP), micros - _EPOCH_US, np.dtype(">i8")
     if pa.types.is_date32(kind):
-        return _DATE, (_filled(values.view(pa.int32())) - _EPOCH_DAYS).astype(">i4")
+        return _DATE, _filled(values.view(pa.int32())) - _EPOCH_DAYS, np.dtype(">i4")
     if pa.types.is_duration(kind):
         interval = np.zeros(len(values), dtype=_INTERVAL)
         interval["us"] = _filled(values.cast(pa.duration("us")).view(pa.int64()))
-        return _INTERVAL_OID, interval
+        return _INTERVAL_OID, interval, _INTERVAL
     raise TypeError(f"no binary COPY encoding for Arrow type {kind}")
 
 
