@@ -6,34 +6,38 @@ then per row its field count and each field as a 4-byte length (-1: null) and it
 its lower bound) and its elements, each again a length and bytes. Everything is big-endian.
 
 Telemetry's rows hold arrays of some 240 samples, so the work is in the elements: each column's
-are encoded at once (fixed-width values as length + value records, text by putting each length
-before its bytes), and a row is joined from views of those buffers. Scalars and arrays of
-booleans, integers, floats, text, timestamps, dates and durations (as intervals) are supported.
+are encoded at once (fixed-width values as length + value records, written a column of
+big-endian words at a time; text by putting each length before its bytes, or one field repeated
+when every string is the same). The rows are then joined by Arrow (``binary_join_element_wise``
+over zero-copy binary views of those buffers), so no Python object is made per row: with tens of
+thousands alive, Python's garbage collector would walk the whole heap every few tables. Scalars
+and arrays of booleans, integers, floats, text, timestamps, dates and durations (as intervals)
+are supported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # then 4-byte flags and extension length: 0
 TRAILER = b"\xff\xff"
-NULL = b"\xff\xff\xff\xff"
+_NOTHING = pa.scalar(b"", pa.large_binary())  # what joins the pieces of a row
 
 _EPOCH_US = 946_684_800_000_000  # PostgreSQL's epoch, 2000-01-01, in Unix microseconds
 _EPOCH_DAYS = 10_957
 _INTERVAL = np.dtype([("us", ">i8"), ("days", ">i4"), ("months", ">i4")])
-_NUMBERS = {  # Arrow type -> (PostgreSQL type OID, big-endian NumPy type)
-    pa.bool_(): (16, np.dtype("u1")),
-    pa.int16(): (21, np.dtype(">i2")),
-    pa.int32(): (23, np.dtype(">i4")),
-    pa.int64(): (20, np.dtype(">i8")),
-    pa.float32(): (700, np.dtype(">f4")),
-    pa.float64(): (701, np.dtype(">f8")),
+_NUMBERS = {  # Arrow type -> PostgreSQL type OID
+    pa.bool_(): 16,
+    pa.int16(): 21,
+    pa.int32(): 23,
+    pa.int64(): 20,
+    pa.float32(): 700,
+    pa.float64(): 701,
 }
 _TEXT, _TIMESTAMP, _TIMESTAMPTZ, _DATE, _INTERVAL_OID = 25, 1114, 1184, 1082, 1186
 _ARRAY_HEADER = np.dtype(
@@ -63,19 +67,23 @@ class Encoded:
         return positions * self.size if self.bounds is None else self.bounds[positions]
 
 
-def encode(table: pa.Table, rows_per_block: int = 200) -> Iterator[bytes]:
+def encode(table: pa.Table, rows_per_block: int = 200) -> Iterator[pa.Buffer]:
     """The signature, the rows a block at a time, the trailer."""
-    count = len(table.columns).to_bytes(2, "big")
-    fields = [piece for column in table.columns for piece in _field_pieces(column)]
-    width = 1 + len(fields)  # a row: its field count, then its fields' pieces
-    pieces: list = [count] * (table.num_rows * width)
-    for position, field in enumerate(fields, start=1):
-        pieces[position::width] = field
+    rows = table.num_rows
+    count = np.frombuffer(len(table.columns).to_bytes(2, "big") * rows, np.uint8)
+    pieces = [_binary(count, np.arange(rows + 1) * 2)]
+    pieces += [piece for column in table.columns for piece in _field_pieces(column)]
     yield SIGNATURE
-    step = rows_per_block * width
-    for start in range(0, len(pieces), step):
-        yield b"".join(pieces[start : start + step])
+    for start in range(0, rows, rows_per_block):
+        block = [piece.slice(start, rows_per_block) for piece in pieces]
+        yield _bytes_of(pc.binary_join_element_wise(*block, _NOTHING))
     yield TRAILER
+
+
+def _bytes_of(values: pa.LargeBinaryArray) -> pa.Buffer:
+    """The values' bytes, one after the other."""
+    ends = np.frombuffer(values.buffers()[1], np.int64)[values.offset :][: len(values) + 1]
+    return values.buffers()[2].slice(int(ends[0]), int(ends[-1] - ends[0]))
 
 
 def encode_values(values: pa.Array) -> Encoded:
@@ -83,11 +91,26 @@ def encode_values(values: pa.Array) -> Encoded:
     nulls = values.is_null().to_numpy(zero_copy_only=False) if values.null_count else None
     if _is_text(values.type):
         return _text(values, nulls)
-    oid, numbers, dtype = _numbers(values)
-    records = np.empty(len(numbers), dtype=[("size", ">i4"), ("value", dtype)])
-    records["size"] = dtype.itemsize
-    records["value"] = numbers  # made big-endian as it is copied in
-    return _with_nulls(oid, records.view(np.uint8).reshape(len(numbers), records.itemsize), nulls)
+    oid, numbers = _numbers(values)
+    return _with_nulls(oid, _records(numbers), nulls)
+
+
+def _records(numbers: np.ndarray) -> np.ndarray:
+    """Each value as a field, its 4-byte length then its bytes big-endian: (count, 4 + size)
+    bytes. Values of 1, 2 or 4 bytes go in a table of big-endian words of their size, filled a
+    column at a time (NumPy's fastest copies); wider ones in a record type."""
+    size, count = numbers.dtype.itemsize, len(numbers)
+    if numbers.dtype.names is None and size in (1, 2, 4):
+        word = np.dtype(f">u{size}")
+        records = np.empty((count, 4 // size + 1), word)
+        for column, part in enumerate(np.frombuffer(size.to_bytes(4, "big"), word).tolist()):
+            records[:, column] = part  # the length, a word at a time
+        records[:, -1] = numbers.view(f"=u{size}")  # made big-endian as it is copied in
+        return records.view(np.uint8).reshape(count, 4 + size)
+    records = np.empty(count, dtype=[("size", ">i4"), ("value", numbers.dtype.newbyteorder(">"))])
+    records["size"] = size
+    records["value"] = numbers
+    return records.view(np.uint8).reshape(count, records.itemsize)
 
 
 def _with_nulls(oid: int, records: np.ndarray, nulls: np.ndarray | None) -> Encoded:
@@ -101,12 +124,13 @@ def _with_nulls(oid: int, records: np.ndarray, nulls: np.ndarray | None) -> Enco
     return Encoded(oid, records[kept], None, _bounds(np.where(nulls, 4, records.shape[1])), nulls)
 
 
-def _field_pieces(column: pa.ChunkedArray | pa.Array) -> list[list]:
-    """A column's fields as one list of pieces per row (arrays: their header, their elements)."""
+def _field_pieces(column: pa.ChunkedArray | pa.Array) -> list[pa.LargeBinaryArray]:
+    """A column's fields as binary arrays of one value per row, which joined row by row make
+    the fields (arrays: their headers, then their elements)."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)):
         encoded = encode_values(column)
-        return [_slices(encoded.data, encoded.at(np.arange(len(column) + 1)))]
+        return [_binary(encoded.data, encoded.at(np.arange(len(column) + 1)))]
     offsets = column.offsets.to_numpy().astype(np.int64)
     first = int(offsets[0])
     elements = encode_values(column.values.slice(first, int(offsets[-1]) - first))
@@ -120,38 +144,44 @@ def _field_pieces(column: pa.ChunkedArray | pa.Array) -> list[list]:
         header["nulls"] = (
             np.diff(np.concatenate(([0], np.cumsum(elements.nulls)))[offsets - first]) > 0
         )
-    view = memoryview(header.view(np.uint8))
-    headers = [view[start : start + 24] for start in range(0, len(header) * 24, 24)]
-    values = _slices(elements.data, bounds)
-    for row in np.flatnonzero(header["n"] == 0).tolist():  # no dimension
-        headers[row] = np.array([12, 0, 0, elements.oid], dtype=">i4").tobytes()
+    sizes = np.full(len(column), _ARRAY_HEADER.itemsize)
+    empty = header["n"] == 0
+    header["size"][empty], header["ndim"][empty] = 12, 0  # no dimension: 16 bytes
+    sizes[empty] = 16
+    values = _binary(elements.data, bounds)
     if column.null_count:
-        for row in np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)).tolist():
-            headers[row], values[row] = NULL, b""
-    return [headers, values]
+        null = column.is_null().to_numpy(zero_copy_only=False)
+        header["size"][null], sizes[null] = -1, 4
+        values = pc.if_else(null, pa.scalar(b"", pa.large_binary()), values)
+    headers = header.view(np.uint8).reshape(len(column), _ARRAY_HEADER.itemsize)
+    if (sizes < _ARRAY_HEADER.itemsize).any():
+        headers = headers[np.arange(_ARRAY_HEADER.itemsize) < sizes[:, None]]
+    return [_binary(headers.reshape(-1), _bounds(sizes)), values]
 
 
-def _slices(data: np.ndarray, bounds: np.ndarray) -> list:
-    view, ends = memoryview(data), bounds.tolist()
-    return [view[start:end] for start, end in pairwise(ends)]
+def _binary(data: np.ndarray, bounds: np.ndarray) -> pa.LargeBinaryArray:
+    """Value i is ``data[bounds[i]:bounds[i + 1]]``, without a copy."""
+    return pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(),
+        len(bounds) - 1,
+        [None, pa.py_buffer(np.ascontiguousarray(bounds, np.int64)), pa.py_buffer(data)],
+    )
 
 
-def _numbers(values: pa.Array) -> tuple[int, np.ndarray, np.dtype]:
-    """The element type's OID, the values (nulls: any value) and the big-endian type they are
-    sent as."""
+def _numbers(values: pa.Array) -> tuple[int, np.ndarray]:
+    """The element type's OID and the values as NumPy numbers (nulls: any value)."""
     kind = values.type
     if kind in _NUMBERS:
-        oid, dtype = _NUMBERS[kind]
-        return oid, _filled(values), dtype
+        return _NUMBERS[kind], _filled(values)
     if pa.types.is_timestamp(kind):
         micros = _filled(values.cast(pa.timestamp("us", kind.tz)).view(pa.int64()))
-        return (_TIMESTAMPTZ if kind.tz else _TIMESTAMP), micros - _EPOCH_US, np.dtype(">i8")
+        return (_TIMESTAMPTZ if kind.tz else _TIMESTAMP), micros - _EPOCH_US
     if pa.types.is_date32(kind):
-        return _DATE, _filled(values.view(pa.int32())) - _EPOCH_DAYS, np.dtype(">i4")
+        return _DATE, _filled(values.view(pa.int32())) - _EPOCH_DAYS
     if pa.types.is_duration(kind):
         interval = np.zeros(len(values), dtype=_INTERVAL)
         interval["us"] = _filled(values.cast(pa.duration("us")).view(pa.int64()))
-        return _INTERVAL_OID, interval, _INTERVAL
+        return _INTERVAL_OID, interval
     raise TypeError(f"no binary COPY encoding for Arrow type {kind}")
 
 
@@ -179,13 +209,18 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     valid = lengths if nulls is None else lengths[~nulls]
     if len(valid) and (valid == valid[0]).all():  # e.g. 'car' or none: records of one size
         length = int(valid[0])
-        records = np.empty((len(values), 4 + length), dtype=np.uint8)
-        records[:, :4] = np.array([length], ">i4").view(np.uint8)
+        first = chars[:length].tobytes()
+        if chars.tobytes() == first * len(valid):  # one string: its field, repeated
+            field = np.array([length], ">i4").tobytes() + first
+            records = np.frombuffer(bytearray(field * len(values)), np.uint8)
+            return _with_nulls(_TEXT, records.reshape(len(values), 4 + length), nulls)
+        fields = np.empty(len(values), dtype=[("size", ">i4"), ("chars", f"V{length}")])
+        fields["size"] = length
         if nulls is None:
-            records[:, 4:] = chars.reshape(len(values), length)
+            fields["chars"] = chars.view(f"V{length}")
         else:
-            records[~nulls, 4:] = chars.reshape(len(valid), length)
-        return _with_nulls(_TEXT, records, nulls)
+            fields["chars"][~nulls] = chars.view(f"V{length}")
+        return _with_nulls(_TEXT, fields.view(np.uint8).reshape(len(values), 4 + length), nulls)
     # the strings' bytes in order, each string's length put in front of it
     sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
     out = np.empty(4 * len(values) + len(chars), dtype=np.uint8)

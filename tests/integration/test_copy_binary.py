@@ -18,15 +18,19 @@ MOMENTS = [
     datetime(2000, 1, 1, tzinfo=UTC),
 ]
 # Every kind of value the raw tables hold, as scalars and as arrays, with nulls, empty and null
-# arrays, non-ASCII text, strings of one length and of several, extremes.
+# arrays, non-ASCII text, strings of several lengths, of one length, and one string repeated,
+# extremes.
 COLUMNS = {
     "text": ("text", pa.array(["Pérez", None, "", "OffTrack"], pa.large_string())),
     "label": ("text", pa.array(["car", "pos", None, "OnTrack"], pa.string_view())),
+    "team": ("text", pa.array(["RBR", None, "FER", "MCL"], pa.string())),
+    "kind": ("text", pa.array(["pos", "pos", None, "pos"], pa.large_string())),
     "flag": ("boolean", pa.array([True, None, False, True])),
     "small": ("smallint", pa.array([-32768, None, 0, 32767], pa.int16())),
     "whole": ("integer", pa.array([-(2**31), None, 7, 2**31 - 1], pa.int32())),
     "big": ("bigint", pa.array([-(2**63), None, 0, 2**63 - 1], pa.int64())),
     "real": ("double precision", pa.array([1.5, None, float("inf"), -0.25], pa.float64())),
+    "single": ("real", pa.array([-1.5, float("-inf"), None, 3.25], pa.float32())),
     "day": ("date", pa.array([date(2018, 3, 25), None, date(1950, 1, 1), date(2000, 1, 1)])),
     "moment": (
         "timestamptz",
@@ -49,6 +53,10 @@ COLUMNS = {
     "sources": (
         "text[]",
         pa.array([["car", None, "car"], ["car"], None, []], pa.large_list(pa.large_string())),
+    ),
+    "codes": (
+        "text[]",
+        pa.array([["VER", "HAM"], ["LEC", None], [], None], pa.large_list(pa.large_string())),
     ),
     "statuses": (
         "text[]",
