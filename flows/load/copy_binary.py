@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # then 4-byte flags and extension length: 0
 TRAILER = b"\xff\xff"
 _NOTHING = pa.scalar(b"", pa.large_binary())  # what joins the pieces of a row
+_RUNS = 1024  # at most this many runs of one repeated string: each run is encoded once
 
 _EPOCH_US = 946_684_800_000_000  # PostgreSQL's epoch, 2000-01-01, in Unix microseconds
 _EPOCH_DAYS = 10_957
@@ -206,23 +207,34 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     offsets = np.frombuffer(offsets_buffer, np.int64, len(values) + 1, values.offset * 8)
     lengths = np.diff(offsets)
     chars = np.frombuffer(chars_buffer or b"", np.uint8)[offsets[0] : offsets[-1]]
+    sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
+    starts = _run_starts(values, sizes)
+    if starts is not None:  # e.g. 'car' throughout, 'OnTrack' for laps: each run's field, repeated
+        ends = (offsets - offsets[0])[starts + 1].tolist()
+        fields = [
+            sizes[start : start + 1].tobytes() + chars[end - length : end].tobytes()
+            for start, end, length in zip(
+                starts.tolist(), ends, lengths[starts].tolist(), strict=True
+            )
+        ]
+        counts = np.diff(starts, append=len(values)).tolist()
+        data = b"".join(field * count for field, count in zip(fields, counts, strict=True))
+        return Encoded(_TEXT, np.frombuffer(data, np.uint8), None, _bounds(4 + lengths), nulls)
     valid = lengths if nulls is None else lengths[~nulls]
-    if len(valid) and (valid == valid[0]).all():  # e.g. 'car' or none: records of one size
+    if len(valid) and (valid == valid[0]).all():  # e.g. driver codes: records of one size
         length = int(valid[0])
-        first = chars[:length].tobytes()
-        if chars.tobytes() == first * len(valid):  # one string: its field, repeated
-            field = np.array([length], ">i4").tobytes() + first
-            records = np.frombuffer(bytearray(field * len(values)), np.uint8)
-            return _with_nulls(_TEXT, records.reshape(len(values), 4 + length), nulls)
+        if not length:  # empty strings: their lengths alone
+            records = sizes.view(np.uint8).reshape(len(values), 4).copy()
+            return _with_nulls(_TEXT, records, nulls)
         fields = np.empty(len(values), dtype=[("size", ">i4"), ("chars", f"V{length}")])
-        fields["size"] = length
+        fields["size"] = sizes
         if nulls is None:
             fields["chars"] = chars.view(f"V{length}")
         else:
             fields["chars"][~nulls] = chars.view(f"V{length}")
-        return _with_nulls(_TEXT, fields.view(np.uint8).reshape(len(values), 4 + length), nulls)
+        records = fields.view(np.uint8).reshape(len(values), 4 + length)
+        return _with_nulls(_TEXT, records, nulls)
     # the strings' bytes in order, each string's length put in front of it
-    sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
     out = np.empty(4 * len(values) + len(chars), dtype=np.uint8)
     counts = np.empty((len(values), 2), dtype=np.int64)
     counts[:, 0], counts[:, 1] = 4, lengths
@@ -230,6 +242,19 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     out[is_size] = sizes.view(np.uint8)
     out[~is_size] = chars
     return Encoded(_TEXT, out, None, _bounds(4 + lengths), nulls)
+
+
+def _run_starts(values: pa.LargeStringArray, sizes: np.ndarray) -> np.ndarray | None:
+    """Where each run of equal values (nulls apart) starts, if there are at most ``_RUNS``."""
+    if not len(values):
+        return None
+    changed = sizes[1:] != sizes[:-1]
+    if np.count_nonzero(changed) >= _RUNS:
+        return None
+    differs = pc.not_equal(values.slice(1), values.slice(0, len(values) - 1))
+    changed |= differs.to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate(([True], changed)))
+    return starts if len(starts) <= _RUNS else None
 
 
 def _bounds(sizes: np.ndarray) -> np.ndarray:

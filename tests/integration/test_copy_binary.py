@@ -115,6 +115,31 @@ def test_many_rows_span_blocks_and_keep_their_order(db_url):
     assert [speed for (speed,) in rows] == speeds
 
 
+def test_strings_that_change_from_value_to_value_read_back(db_url):
+    """Strings are encoded by runs of one value when runs are long (the columns above); these
+    change at nearly every value: of one length, of several, empty, with nulls."""
+    count = 3_000
+
+    def strings(choices: list) -> list:
+        return [None if i % 7 == 3 else choices[i % len(choices)] for i in range(count)]
+
+    codes, names, blanks = strings(["VER", "HAM"]), strings(["Pérez", "Hamilton"]), strings([""])
+    laps = [names[: i % 50] for i in range(count)]
+    table = pa.table(
+        {
+            "codes": pa.array(codes, pa.large_string()),
+            "names": pa.array(names, pa.string()),
+            "blanks": pa.array(blanks, pa.large_string()),
+            "laps": pa.array(laps, pa.large_list(pa.large_string())),
+        }
+    )
+    types = {"codes": "text", "names": "text", "blanks": "text", "laps": "text[]"}
+
+    rows = _copy(db_url, table, types)
+
+    assert rows == list(zip(codes, names, blanks, laps, strict=True))
+
+
 def test_empty_strings_and_empty_tables_encode(db_url):
     table = pa.table({"text": pa.array(["", ""], pa.large_string()), "n": pa.array([1, 2])})
     types = {"text": "text", "n": "bigint"}
