@@ -60,80 +60,90 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
 
     FastF1 gives each driver's samples together and in time order, so a chunk is a run of
     neighbouring rows: its arrays are views of the frame's columns between run boundaries, and
-    nothing is sorted or hashed. Other input is sorted first. Columns beyond the known ones (a
-    newer FastF1's) become arrays as well.
+    nothing is sorted or hashed. Other input is sorted first. The arithmetic is NumPy's on the
+    times' integer microseconds (a missing time as a sentinel, ``_MISSING``). Columns beyond the
+    known ones (a newer FastF1's) become arrays as well.
     """
-    keys = ["driver_number", "sampled_at"]
-    if not _in_sample_order(frame):
-        frame = frame.sort(keys, nulls_last=True, maintain_order=True)
-    repeated = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys)
-    samples = frame.with_columns(
-        pl.col("sampled_at").dt.truncate(CHUNK).alias("chunk_start"),
-        repeated.fill_null(False).alias("_repeated"),
-    )
-    if samples["_repeated"].any():
-        samples = samples.filter(~pl.col("_repeated"))
-    offset = (pl.col("sampled_at") - pl.col("chunk_start")).dt.total_microseconds()
-    samples = samples.select(
-        pl.exclude("_repeated"),
-        offset.cast(pl.Int32).alias("sampled_us"),
-        (pl.col("session_time").dt.total_microseconds() - offset.fill_null(0)).alias("_delta"),
-        pl.col("session_time").dt.total_microseconds().alias("_session_us"),
-        (
-            pl.col("driver_number").ne_missing(pl.col("driver_number").shift(1))
-            | pl.col("chunk_start").ne_missing(pl.col("chunk_start").shift(1))
-        ).alias("_starts"),
-    )
-    starts = samples["_starts"].arg_true().to_numpy()
-    bounds = pa.array(np.append(starts, samples.height), pa.int64())
-    base = _per_run(samples["_delta"], starts, np.minimum)
-    run = np.cumsum(samples["_starts"].to_numpy()) - 1
-    residual = samples["_delta"] - pl.Series(base[run])  # a run's missing base: all missing
-    heads = samples.select(pl.col("driver_number", "chunk_start").gather(starts)).to_arrow()
-    arrays = {"sampled_us": samples["sampled_us"], "session_time_us": residual}
-    arrays |= {c: samples[c] for c in frame.columns if c not in KEYS}  # in the frame's order
+    new_driver = _drivers_in_sample_order(frame)
+    if new_driver is None:
+        frame = frame.sort(["driver_number", "sampled_at"], nulls_last=True, maintain_order=True)
+        new_driver = frame["driver_number"].ne_missing(frame["driver_number"].shift(1))
+    new_driver = new_driver.to_numpy().copy()  # where a driver's samples start
+    new_driver[:1] = True
+    sampled = _micros(frame["sampled_at"])
+    repeated = ~new_driver
+    repeated[1:] &= sampled[1:] == sampled[:-1]
+    if repeated.any():  # the first of a repeated (driver, time) is kept
+        frame = frame.filter(~repeated)
+        new_driver, sampled = new_driver[~repeated], sampled[~repeated]
+    timed = sampled != _MISSING
+    chunk = np.where(timed, sampled // _CHUNK_US * _CHUNK_US, _MISSING)
+    starts = new_driver
+    starts[1:] |= chunk[1:] != chunk[:-1]
+    first = np.flatnonzero(starts)
+    offset = np.where(timed, sampled - chunk, 0)
+    session = _micros(frame["session_time"])
+    known = session != _MISSING
+    delta = np.where(known, session - offset, _MISSING)
+    base = _per_run(delta, first, np.minimum)
+    ends = np.append(first, frame.height)
+    residual = delta - np.repeat(base, np.diff(ends))  # a known time's run has a known base
+    bounds = pa.array(ends, pa.int64())
+    arrays = {
+        "sampled_us": pa.array(offset.astype(np.int32), mask=~timed),
+        "session_time_us": pa.array(residual, mask=~known),
+        **{c: frame[c].to_arrow() for c in frame.columns if c not in KEYS},  # the frame's order
+    }
     return pa.table(
         {
-            "driver_number": heads["driver_number"],
-            "chunk_start": heads["chunk_start"],
+            "driver_number": frame["driver_number"].gather(first).to_arrow(),
+            "chunk_start": pa.array(chunk[first], pa.timestamp("us", "UTC"), mask=~timed[first]),
             "session_time_base": _missing_as_null(base),
-            "session_time_end": _missing_as_null(
-                _per_run(samples["_session_us"], starts, np.maximum)
-            ),
+            "session_time_end": _missing_as_null(_per_run(session, first, np.maximum)),
             **{
-                name: pa.LargeListArray.from_arrays(bounds, series.to_arrow())
-                for name, series in arrays.items()
+                name: pa.LargeListArray.from_arrays(bounds, values)
+                for name, values in arrays.items()
             },
         }
     )
 
 
-def _in_sample_order(frame: pl.DataFrame) -> bool:
-    """Whether each driver's samples are neighbours, in time order, with no missing key."""
+def _drivers_in_sample_order(frame: pl.DataFrame) -> pl.Series | None:
+    """Where each driver's samples start (a boolean per row), if each driver's samples are
+    neighbours, in time order, with no missing key; else None."""
     driver, sampled_at = frame["driver_number"], frame["sampled_at"]
     if driver.null_count() or sampled_at.null_count():
-        return False
+        return None
     new_driver = driver.ne_missing(driver.shift(1))
     firsts = driver.filter(new_driver)
     if firsts.n_unique() != firsts.len():
-        return False
+        return None
     backwards = sampled_at.diff() < timedelta(0)
-    return not (backwards & ~new_driver).any()
+    return None if (backwards & ~new_driver).any() else new_driver
 
 
-_NONE = {np.minimum: np.iinfo(np.int64).max, np.maximum: np.iinfo(np.int64).min}
+_CHUNK_US = 60_000_000  # CHUNK in microseconds
+_MISSING = np.iinfo(np.int64).min  # a missing time (no real one is that far back)
 
 
-def _per_run(values: pl.Series, starts: np.ndarray, reduce: np.ufunc) -> np.ndarray:
+def _micros(times: pl.Series) -> np.ndarray:
+    """Datetimes or durations as integer microseconds, a missing one as ``_MISSING``."""
+    return times.dt.cast_time_unit("us").to_physical().fill_null(_MISSING).to_numpy()
+
+
+def _per_run(values: np.ndarray, starts: np.ndarray, reduce: np.ufunc) -> np.ndarray:
     """``reduce`` (np.minimum or np.maximum) of each run's values, missing ones ignored; a run
-    with none gets ``reduce``'s identity, which ``_missing_as_null`` turns into a null."""
+    with none gets ``_MISSING``."""
     if not len(starts):
         return np.empty(0, np.int64)
-    return reduce.reduceat(values.fill_null(_NONE[reduce]).to_numpy(), starts)
+    known = values != _MISSING
+    ignored = np.iinfo(np.int64).max if reduce is np.minimum else _MISSING
+    reduced = reduce.reduceat(np.where(known, values, ignored), starts)
+    return np.where(np.logical_or.reduceat(known, starts), reduced, _MISSING)
 
 
-def _missing_as_null(reduced: np.ndarray) -> pa.Array:
-    return pa.array(reduced, pa.int64(), mask=np.isin(reduced, list(_NONE.values())))
+def _missing_as_null(values: np.ndarray) -> pa.Array:
+    return pa.array(values, pa.int64(), mask=values == _MISSING)
 
 
 def migrate_sql(table: str, old: str) -> str:
