@@ -59,13 +59,15 @@ class Encoded:
 
     oid: int  # the element type
     data: np.ndarray  # uint8
-    size: int | None  # every field's size, if they are all alike; else:
-    bounds: np.ndarray | None  # value i is data[bounds[i]:bounds[i + 1]]
+    size: int  # field i starts at i * size + (offsets[i] - offsets[0]), or i * size
+    offsets: np.ndarray | None  # int64, one more than the values
     nulls: np.ndarray | None  # bool per value; None: no null
 
     def at(self, positions: np.ndarray) -> np.ndarray:
         """Where the fields at ``positions`` (indexes, and up to the count) start."""
-        return positions * self.size if self.bounds is None else self.bounds[positions]
+        if self.offsets is None:
+            return positions * self.size
+        return positions * self.size + (self.offsets[positions] - self.offsets[0])
 
 
 def encode(table: pa.Table, rows_per_block: int = 200) -> Iterator[pa.Buffer]:
@@ -122,7 +124,7 @@ def _with_nulls(oid: int, records: np.ndarray, nulls: np.ndarray | None) -> Enco
     records[nulls, :4] = 255  # -1
     kept = np.ones(records.shape, dtype=bool)
     kept[nulls, 4:] = False
-    return Encoded(oid, records[kept], None, _bounds(np.where(nulls, 4, records.shape[1])), nulls)
+    return Encoded(oid, records[kept], 0, _bounds(np.where(nulls, 4, records.shape[1])), nulls)
 
 
 def _field_pieces(column: pa.ChunkedArray | pa.Array) -> list[pa.LargeBinaryArray]:
@@ -219,7 +221,7 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
         ]
         counts = np.diff(starts, append=len(values)).tolist()
         data = b"".join(field * count for field, count in zip(fields, counts, strict=True))
-        return Encoded(_TEXT, np.frombuffer(data, np.uint8), None, _bounds(4 + lengths), nulls)
+        return Encoded(_TEXT, np.frombuffer(data, np.uint8), 4, offsets, nulls)
     valid = lengths if nulls is None else lengths[~nulls]
     if len(valid) and (valid == valid[0]).all():  # e.g. driver codes: records of one size
         length = int(valid[0])
@@ -241,7 +243,7 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     is_size = np.repeat(np.tile([True, False], len(values)), counts.reshape(-1))
     out[is_size] = sizes.view(np.uint8)
     out[~is_size] = chars
-    return Encoded(_TEXT, out, None, _bounds(4 + lengths), nulls)
+    return Encoded(_TEXT, out, 4, offsets, nulls)
 
 
 def _run_starts(values: pa.LargeStringArray, sizes: np.ndarray) -> np.ndarray | None:
