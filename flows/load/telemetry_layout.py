@@ -76,30 +76,34 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     if repeated.any():  # the first of a repeated (driver, time) is kept
         frame = frame.filter(~repeated)
         new_driver, sampled = new_driver[~repeated], sampled[~repeated]
-    timed = sampled != _MISSING
-    chunk = np.where(timed, sampled // _CHUNK_US * _CHUNK_US, _MISSING)
+    timed = _known(sampled)
+    chunk = sampled // _CHUNK_US * _CHUNK_US
+    offset = sampled - chunk
+    if timed is not None:
+        chunk[~timed], offset[~timed] = _MISSING, 0
     starts = new_driver
     starts[1:] |= chunk[1:] != chunk[:-1]
     first = np.flatnonzero(starts)
-    offset = np.where(timed, sampled - chunk, 0)
     session = _micros(frame["session_time"])
-    known = session != _MISSING
-    delta = np.where(known, session - offset, _MISSING)
-    base = _per_run(delta, first, np.minimum)
+    known = _known(session)
+    delta = session - offset
+    if known is not None:
+        delta[~known] = _MISSING
+    base = _per_run(delta, first, np.minimum, known)
     ends = np.append(first, frame.height)
     residual = delta - np.repeat(base, np.diff(ends))  # a known time's run has a known base
     bounds = pa.array(ends, pa.int64())
     arrays = {
-        "sampled_us": pa.array(offset.astype(np.int32), mask=~timed),
-        "session_time_us": pa.array(residual, mask=~known),
+        "sampled_us": pa.array(offset.astype(np.int32), mask=_missing(timed)),
+        "session_time_us": pa.array(residual, mask=_missing(known)),
         **{c: frame[c].to_arrow() for c in frame.columns if c not in KEYS},  # the frame's order
     }
     return pa.table(
         {
             "driver_number": frame["driver_number"].gather(first).to_arrow(),
-            "chunk_start": pa.array(chunk[first], pa.timestamp("us", "UTC"), mask=~timed[first]),
+            "chunk_start": _missing_as_null(chunk[first], pa.timestamp("us", "UTC")),
             "session_time_base": _missing_as_null(base),
-            "session_time_end": _missing_as_null(_per_run(session, first, np.maximum)),
+            "session_time_end": _missing_as_null(_per_run(session, first, np.maximum, known)),
             **{
                 name: pa.LargeListArray.from_arrays(bounds, values)
                 for name, values in arrays.items()
@@ -131,19 +135,32 @@ def _micros(times: pl.Series) -> np.ndarray:
     return times.dt.cast_time_unit("us").to_physical().fill_null(_MISSING).to_numpy()
 
 
-def _per_run(values: np.ndarray, starts: np.ndarray, reduce: np.ufunc) -> np.ndarray:
-    """``reduce`` (np.minimum or np.maximum) of each run's values, missing ones ignored; a run
-    with none gets ``_MISSING``."""
+def _known(values: np.ndarray) -> np.ndarray | None:
+    """Which values are not ``_MISSING``; None when none is (FastF1's times, as a rule)."""
+    known = values != _MISSING
+    return None if known.all() else known
+
+
+def _missing(known: np.ndarray | None) -> np.ndarray | None:
+    return None if known is None else ~known
+
+
+def _per_run(
+    values: np.ndarray, starts: np.ndarray, reduce: np.ufunc, known: np.ndarray | None
+) -> np.ndarray:
+    """``reduce`` (np.minimum or np.maximum) of each run's values, the ``known`` ones only; a
+    run with none gets ``_MISSING``."""
     if not len(starts):
         return np.empty(0, np.int64)
-    known = values != _MISSING
+    if known is None:
+        return reduce.reduceat(values, starts)
     ignored = np.iinfo(np.int64).max if reduce is np.minimum else _MISSING
     reduced = reduce.reduceat(np.where(known, values, ignored), starts)
     return np.where(np.logical_or.reduceat(known, starts), reduced, _MISSING)
 
 
-def _missing_as_null(values: np.ndarray) -> pa.Array:
-    return pa.array(values, pa.int64(), mask=values == _MISSING)
+def _missing_as_null(values: np.ndarray, kind: pa.DataType | None = None) -> pa.Array:
+    return pa.array(values, kind or pa.int64(), mask=values == _MISSING)
 
 
 def migrate_sql(table: str, old: str) -> str:
