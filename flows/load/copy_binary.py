@@ -210,7 +210,7 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     lengths = np.diff(offsets)
     chars = np.frombuffer(chars_buffer or b"", np.uint8)[offsets[0] : offsets[-1]]
     sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
-    starts = _run_starts(values, sizes)
+    starts = _run_starts(values, sizes, chars)
     if starts is not None:  # e.g. 'car' throughout, 'OnTrack' for laps: each run's field, repeated
         ends = (offsets - offsets[0])[starts + 1].tolist()
         fields = [
@@ -246,11 +246,15 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     return Encoded(_TEXT, out, 4, offsets, nulls)
 
 
-def _run_starts(values: pa.LargeStringArray, sizes: np.ndarray) -> np.ndarray | None:
+def _run_starts(
+    values: pa.LargeStringArray, sizes: np.ndarray, chars: np.ndarray
+) -> np.ndarray | None:
     """Where each run of equal values (nulls apart) starts, if there are at most ``_RUNS``."""
     if not len(values):
         return None
     changed = sizes[1:] != sizes[:-1]
+    if not changed.any() and chars.tobytes() == chars[: sizes[0]].tobytes() * len(values):
+        return np.zeros(1, np.int64)  # one string throughout, e.g. 'car'
     if np.count_nonzero(changed) >= _RUNS:
         return None
     differs = pc.not_equal(values.slice(1), values.slice(0, len(values) - 1))
