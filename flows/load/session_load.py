@@ -37,7 +37,8 @@ def session_lock(conn, session_id: str):
 def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[ManifestEntry]:
     """All datasets of one load and their manifest rows become visible together, or none do.
 
-    Telemetry streams into its partitions while the other datasets are written."""
+    Telemetry streams into its partitions while the other datasets and the manifest are
+    written; the partitions are attached last, in the same transaction."""
     ref = extract.ref
     load_id, loaded_at = str(uuid.uuid4()), now()
     cursor = conn.cursor()
@@ -69,7 +70,7 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
                         version=extract.fastf1_version,
                     )
                 )
-        ingest(cursor, MANIFEST, manifest_frame(entries))
+            ingest(cursor, MANIFEST, manifest_frame(entries))
         conn.commit()
     except BaseException:
         conn.rollback()
