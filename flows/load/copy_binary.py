@@ -7,8 +7,9 @@ its lower bound) and its elements, each again a length and bytes. Everything is 
 
 Telemetry's rows hold arrays of some 240 samples, so the work is in the elements: each column's
 are encoded at once (fixed-width values as length + value records, written a column of
-big-endian words at a time; text by putting each length before its bytes, or one field repeated
-when every string is the same). The rows are then joined by Arrow (``binary_join_element_wise``
+big-endian words at a time; text by putting each length before its bytes, or, where one string
+repeats over long runs, as a column of 'car' does, each run's field repeated). The rows are then
+joined by Arrow (``binary_join_element_wise``
 over zero-copy binary views of those buffers), so no Python object is made per row: with tens of
 thousands alive, Python's garbage collector would walk the whole heap every few tables. Scalars
 and arrays of booleans, integers, floats, text, timestamps, dates and durations (as intervals)
