@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # then 4-byte flags and extension length: 0
 TRAILER = b"\xff\xff"
-_NOTHING = pa.scalar(b"", pa.large_binary())  # what joins the pieces of a row
+_EMPTY = pa.scalar(b"", pa.large_binary())  # joins a row's pieces; a null array's elements
 _RUNS = 1024  # at most this many runs of one repeated string: each run is encoded once
 
 _EPOCH_US = 946_684_800_000_000  # PostgreSQL's epoch, 2000-01-01, in Unix microseconds
@@ -80,7 +80,7 @@ def encode(table: pa.Table, rows_per_block: int = 200) -> Iterator[pa.Buffer]:
     yield SIGNATURE
     for start in range(0, rows, rows_per_block):
         block = [piece.slice(start, rows_per_block) for piece in pieces]
-        yield _bytes_of(pc.binary_join_element_wise(*block, _NOTHING))
+        yield _bytes_of(pc.binary_join_element_wise(*block, _EMPTY))
     yield TRAILER
 
 
@@ -156,7 +156,7 @@ def _field_pieces(column: pa.ChunkedArray | pa.Array) -> list[pa.LargeBinaryArra
     if column.null_count:
         null = column.is_null().to_numpy(zero_copy_only=False)
         header["size"][null], sizes[null] = -1, 4
-        values = pc.if_else(null, pa.scalar(b"", pa.large_binary()), values)
+        values = pc.if_else(null, _EMPTY, values)
     headers = header.view(np.uint8).reshape(len(column), _ARRAY_HEADER.itemsize)
     if (sizes < _ARRAY_HEADER.itemsize).any():
         headers = headers[np.arange(_ARRAY_HEADER.itemsize) < sizes[:, None]]
@@ -213,7 +213,7 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
     starts = _run_starts(values, sizes, chars)
     if starts is not None:  # e.g. 'car' throughout, 'OnTrack' for laps: each run's field, repeated
-        ends = (offsets - offsets[0])[starts + 1].tolist()
+        ends = (offsets[starts + 1] - offsets[0]).tolist()
         fields = [
             sizes[start : start + 1].tobytes() + chars[end - length : end].tobytes()
             for start, end, length in zip(
