@@ -8,12 +8,13 @@ its lower bound) and its elements, each again a length and bytes. Everything is 
 Telemetry's rows hold arrays of some 240 samples, so the work is in the elements: each column's
 are encoded at once (fixed-width values as length + value records, written a column of
 big-endian words at a time; text by putting each length before its bytes, or, where one string
-repeats over long runs, as a column of 'car' does, each run's field repeated). The rows are then
-joined by Arrow (``binary_join_element_wise``
-over zero-copy binary views of those buffers), so no Python object is made per row: with tens of
-thousands alive, Python's garbage collector would walk the whole heap every few tables. Scalars
-and arrays of booleans, integers, floats, text, timestamps, dates and durations (as intervals)
-are supported.
+repeats over long runs, as a column of 'car' does, each run's field repeated). Polars' strings
+come as Arrow string views, which hold a string of up to 12 bytes themselves: those are read
+from the views, without a conversion. The rows are then joined by Arrow
+(``binary_join_element_wise`` over zero-copy binary views of those buffers), so no Python object
+is made per row: with tens of thousands alive, Python's garbage collector would walk the whole
+heap every few tables. Scalars and arrays of booleans, integers, floats, text, timestamps, dates
+and durations (as intervals) are supported.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # then 4-byte flags and extensio
 TRAILER = b"\xff\xff"
 _EMPTY = pa.scalar(b"", pa.large_binary())  # joins a row's pieces; a null array's elements
 _RUNS = 1024  # at most this many runs of one repeated string: each run is encoded once
+_INLINE = 12  # bytes of a string an Arrow string view holds itself
+_NULL = (-1).to_bytes(4, "big", signed=True)
 
 _EPOCH_US = 946_684_800_000_000  # PostgreSQL's epoch, 2000-01-01, in Unix microseconds
 _EPOCH_DAYS = 10_957
@@ -55,6 +58,20 @@ _ARRAY_HEADER = np.dtype(
 
 
 @dataclass(frozen=True)
+class Runs:
+    """Runs of one repeated field: run k starts at value ``values[k]`` and byte ``starts[k]``,
+    and its fields are ``sizes[k]`` bytes each."""
+
+    values: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        run = np.searchsorted(self.values, positions, "right") - 1
+        return self.starts[run] + (positions - self.values[run]) * self.sizes[run]
+
+
+@dataclass(frozen=True)
 class Encoded:
     """A column's values, each as a COPY field (length, then bytes), one after the other."""
 
@@ -63,9 +80,12 @@ class Encoded:
     size: int  # field i starts at i * size + (offsets[i] - offsets[0]), or i * size
     offsets: np.ndarray | None  # int64, one more than the values
     nulls: np.ndarray | None  # bool per value; None: no null
+    runs: Runs | None = None  # else where the fields start, instead of size and offsets
 
     def at(self, positions: np.ndarray) -> np.ndarray:
         """Where the fields at ``positions`` (indexes, and up to the count) start."""
+        if self.runs is not None:
+            return self.runs.at(positions)
         if self.offsets is None:
             return positions * self.size
         return positions * self.size + (self.offsets[positions] - self.offsets[0])
@@ -203,6 +223,9 @@ def _is_text(kind: pa.DataType) -> bool:
 
 def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     """Each string as its byte length and UTF-8 bytes (a null: -1 and no bytes)."""
+    short = _short_views(values)
+    if short is not None:
+        return _short_text(*short, nulls)
     values = values.cast(pa.large_string())
     if nulls is not None:  # a null may still span bytes in Arrow: make it empty
         values = values.fill_null("")
@@ -220,9 +243,7 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
                 starts.tolist(), ends, lengths[starts].tolist(), strict=True
             )
         ]
-        counts = np.diff(starts, append=len(values)).tolist()
-        data = b"".join(field * count for field, count in zip(fields, counts, strict=True))
-        return Encoded(_TEXT, np.frombuffer(data, np.uint8), 4, offsets, nulls)
+        return _repeated(starts, fields, len(values), nulls)
     valid = lengths if nulls is None else lengths[~nulls]
     if len(valid) and (valid == valid[0]).all():  # e.g. driver codes: records of one size
         length = int(valid[0])
@@ -245,6 +266,63 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     out[is_size] = sizes.view(np.uint8)
     out[~is_size] = chars
     return Encoded(_TEXT, out, 4, offsets, nulls)
+
+
+def _short_views(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """A string view array's views, (count, 16) bytes, and lengths, if every string is short
+    enough (12 bytes) to be held in its view: Polars' strings, as a rule. Else None."""
+    if not pa.types.is_string_view(values.type) or not len(values):
+        return None
+    views = np.frombuffer(values.buffers()[1], np.uint8, len(values) * 16, values.offset * 16)
+    views = views.reshape(len(values), 16)
+    lengths = views[:, :4].view("<i4").reshape(-1)
+    return (views, lengths) if lengths.max() <= _INLINE else None
+
+
+def _short_text(views: np.ndarray, lengths: np.ndarray, nulls: np.ndarray | None) -> Encoded:
+    """Strings held in their views (``_short_views``): a view is the string's length (4 bytes,
+    little-endian), then its bytes."""
+    count = len(views)
+    words = views.view("<u8")  # equal strings have equal views (else a run more, no harm)
+    changed = words[1:, 0] != words[:-1, 0]
+    changed |= words[1:, 1] != words[:-1, 1]
+    if nulls is not None:
+        changed |= nulls[1:] != nulls[:-1]
+    if np.count_nonzero(changed) < _RUNS:  # e.g. 'car' throughout: each run's field, repeated
+        starts = np.flatnonzero(np.concatenate(([True], changed)))
+        fields = [
+            _NULL if nulls is not None and nulls[start] else _short_field(views[start])
+            for start in starts.tolist()
+        ]
+        return _repeated(starts, fields, count, nulls)
+    if nulls is not None:
+        lengths = np.where(nulls, 0, lengths)
+    sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
+    records = np.empty((count, 4 + _INLINE), np.uint8)
+    records[:, :4] = sizes.view(np.uint8).reshape(count, 4)
+    records[:, 4:] = views[:, 4:]
+    valid = lengths if nulls is None else lengths[~nulls]
+    if len(valid) and (valid == valid[0]).all():  # e.g. driver codes: records of one size
+        return _with_nulls(_TEXT, records[:, : 4 + int(valid[0])].copy(), nulls)
+    kept = np.arange(4 + _INLINE) < (4 + lengths)[:, None]
+    return Encoded(_TEXT, records[kept], 4, _bounds(lengths), nulls)
+
+
+def _short_field(view: np.ndarray) -> bytes:
+    length = int(view[:4].view("<i4")[0])
+    return length.to_bytes(4, "big") + view[4 : 4 + length].tobytes()
+
+
+def _repeated(
+    starts: np.ndarray, fields: list[bytes], count: int, nulls: np.ndarray | None
+) -> Encoded:
+    """``count`` values in runs of one field each: a run from each of ``starts``, its field
+    in ``fields``, repeated."""
+    runs = np.diff(starts, append=count)
+    sizes = np.array([len(field) for field in fields], np.int64)
+    data = b"".join(field * run for field, run in zip(fields, runs.tolist(), strict=True))
+    at = Runs(starts, _bounds(sizes * runs)[:-1], sizes)
+    return Encoded(_TEXT, np.frombuffer(data, np.uint8), 0, None, nulls, at)
 
 
 def _run_starts(

@@ -18,8 +18,6 @@ earlier row-per-sample layout in place, at DDL time.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -64,13 +62,14 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     times' integer microseconds (a missing time as a sentinel, ``_MISSING``). Columns beyond the
     known ones (a newer FastF1's) become arrays as well.
     """
-    new_driver = _drivers_in_sample_order(frame)
+    sampled = _micros(frame["sampled_at"])
+    new_driver = _drivers_in_sample_order(frame["driver_number"], sampled)
     if new_driver is None:
         frame = frame.sort(["driver_number", "sampled_at"], nulls_last=True, maintain_order=True)
-        new_driver = frame["driver_number"].ne_missing(frame["driver_number"].shift(1))
-    new_driver = new_driver.to_numpy().copy()  # where a driver's samples start
+        new_driver = frame["driver_number"].ne_missing(frame["driver_number"].shift(1)).to_numpy()
+        sampled = _micros(frame["sampled_at"])
+    new_driver = new_driver.copy()  # where a driver's samples start
     new_driver[:1] = True
-    sampled = _micros(frame["sampled_at"])
     repeated = ~new_driver
     repeated[1:] &= sampled[1:] == sampled[:-1]
     if repeated.any():  # the first of a repeated (driver, time) is kept
@@ -96,7 +95,7 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     arrays = {
         "sampled_us": pa.array(offset.astype(np.int32), mask=_missing(timed)),
         "session_time_us": pa.array(residual, mask=_missing(known)),
-        **{c: frame[c].to_arrow() for c in frame.columns if c not in KEYS},  # the frame's order
+        **{c: _arrow(frame[c]) for c in frame.columns if c not in KEYS},  # the frame's order
     }
     return pa.table(
         {
@@ -112,18 +111,24 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     )
 
 
-def _drivers_in_sample_order(frame: pl.DataFrame) -> pl.Series | None:
+def _drivers_in_sample_order(driver: pl.Series, sampled: np.ndarray) -> np.ndarray | None:
     """Where each driver's samples start (a boolean per row), if each driver's samples are
-    neighbours, in time order, with no missing key; else None."""
-    driver, sampled_at = frame["driver_number"], frame["sampled_at"]
-    if driver.null_count() or sampled_at.null_count():
+    neighbours, in time order (``sampled``: ``_micros`` of the times), with no missing key;
+    else None."""
+    if driver.null_count() or (sampled == _MISSING).any():
         return None
     new_driver = driver.ne_missing(driver.shift(1))
     firsts = driver.filter(new_driver)
     if firsts.n_unique() != firsts.len():
         return None
-    backwards = sampled_at.diff() < timedelta(0)
-    return None if (backwards & ~new_driver).any() else new_driver
+    new_driver = new_driver.to_numpy()
+    backwards = sampled[1:] < sampled[:-1]
+    return None if (backwards & ~new_driver[1:]).any() else new_driver
+
+
+def _arrow(values: pl.Series) -> pa.Array:
+    """A column as Arrow without a copy (strings as string views, which the encoder reads)."""
+    return values.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
 _CHUNK_US = 60_000_000  # CHUNK in microseconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import polars as pl
 import psycopg
 import pyarrow as pa
 import pytest
@@ -115,29 +116,56 @@ def test_many_rows_span_blocks_and_keep_their_order(db_url):
     assert [speed for (speed,) in rows] == speeds
 
 
-def test_strings_that_change_from_value_to_value_read_back(db_url):
+@pytest.mark.parametrize("kind", [pa.large_string(), pa.string_view()], ids=["offsets", "views"])
+def test_strings_that_change_from_value_to_value_read_back(db_url, kind):
     """Strings are encoded by runs of one value when runs are long (the columns above); these
-    change at nearly every value: of one length, of several, empty, with nulls."""
+    change at nearly every value: of one length, of several, empty, with nulls, held in their
+    Arrow string views (12 bytes at most, as Polars gives them) or not."""
     count = 3_000
 
     def strings(choices: list) -> list:
         return [None if i % 7 == 3 else choices[i % len(choices)] for i in range(count)]
 
     codes, names, blanks = strings(["VER", "HAM"]), strings(["Pérez", "Hamilton"]), strings([""])
+    sources = strings(["car", "interpolation"])  # 13 bytes: not held in a view
     laps = [names[: i % 50] for i in range(count)]
     table = pa.table(
         {
-            "codes": pa.array(codes, pa.large_string()),
-            "names": pa.array(names, pa.string()),
-            "blanks": pa.array(blanks, pa.large_string()),
-            "laps": pa.array(laps, pa.large_list(pa.large_string())),
+            "codes": pa.array(codes, kind),
+            "names": pa.array(names, kind),
+            "blanks": pa.array(blanks, kind),
+            "sources": pa.array(sources, kind),
+            "laps": pa.array(laps, pa.large_list(kind)),
         }
     )
-    types = {"codes": "text", "names": "text", "blanks": "text", "laps": "text[]"}
+    types = {
+        "codes": "text",
+        "names": "text",
+        "blanks": "text",
+        "sources": "text",
+        "laps": "text[]",
+    }
 
     rows = _copy(db_url, table, types)
 
-    assert rows == list(zip(codes, names, blanks, laps, strict=True))
+    assert rows == list(zip(codes, names, blanks, sources, laps, strict=True))
+
+
+def test_runs_of_polars_strings_read_back(db_url):
+    """Telemetry's string columns as the loader has them: Polars strings (Arrow string views)
+    in long runs of one value, a null among them, alone and in arrays of a few hundred."""
+    statuses = ["OnTrack"] * 500 + [None] * 3 + ["OffTrack"] * 400 + ["", "Ü"] + ["OnTrack"] * 95
+    samples = pl.Series(statuses, dtype=pl.String).to_arrow(compat_level=pl.CompatLevel.newest())
+    bounds = pa.array([0, 240, 480, 720, 960, 1000], pa.int64())
+    arrays = pa.LargeListArray.from_arrays(bounds, samples)
+    assert samples.type == pa.string_view()
+
+    alone = _copy(db_url, pa.table({"status": samples}), {"status": "text"})
+    together = _copy(db_url, pa.table({"statuses": arrays}), {"statuses": "text[]"})
+
+    assert alone == [(status,) for status in statuses]
+    edges = zip(bounds.to_pylist()[:-1], bounds.to_pylist()[1:], strict=True)
+    assert together == [(statuses[start:end],) for start, end in edges]
 
 
 def test_empty_strings_and_empty_tables_encode(db_url):
