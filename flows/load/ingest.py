@@ -16,13 +16,14 @@ from flows.load.raw_tables import PARTITIONED, SCHEMA
 BATCH_ROWS = 50_000  # rows per COPY chunk: bounds the driver's buffer, not the speed
 
 
-def ingest(cursor, table: str, frame: pl.DataFrame) -> int:
-    """Append ``frame`` to ``raw.<table>`` inside the cursor's open transaction; returns rows."""
+def ingest(cursor, table: str, frame: pl.DataFrame, lineage: dict | None = None) -> int:
+    """Append ``frame`` to ``raw.<table>`` inside the cursor's open transaction, the
+    ``lineage`` values (``lineage()``), if given, as its first columns; returns rows."""
     if frame.height == 0:
         return 0
     if table in PARTITIONED:
         raise ValueError(f"{table} is loaded by flows.load.partition_copy, a partition per load")
-    cursor.adbc_ingest(table, _reader(frame), mode="append", db_schema_name=SCHEMA)
+    cursor.adbc_ingest(table, _reader(frame, lineage or {}), mode="append", db_schema_name=SCHEMA)
     return frame.height
 
 
@@ -44,5 +45,15 @@ def with_lineage(
     return frame.select(*(pl.lit(v, LINEAGE[k]).alias(k) for k, v in values.items()), pl.all())
 
 
-def _reader(frame: pl.DataFrame) -> pa.RecordBatchReader:
-    return frame.to_arrow().to_reader(max_chunksize=BATCH_ROWS)
+def _reader(frame: pl.DataFrame, lineage: dict) -> pa.RecordBatchReader:
+    """The frame as Arrow, each lineage value repeated in a column before it (in Arrow: a
+    Polars ``select`` of literals costs several times more on frames this small)."""
+    data = frame.to_arrow()
+    constants = [
+        pa.repeat(pa.scalar(v, _ARROW_LINEAGE[k]), data.num_rows) for k, v in lineage.items()
+    ]
+    data = pa.Table.from_arrays([*constants, *data.columns], [*lineage, *data.column_names])
+    return data.to_reader(max_chunksize=BATCH_ROWS)
+
+
+_ARROW_LINEAGE = {name: pl.Series(dtype=dtype).to_arrow().type for name, dtype in LINEAGE.items()}

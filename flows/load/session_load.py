@@ -11,7 +11,7 @@ import polars as pl
 from flows.datasets import BY_NAME, SESSION_DATASETS, Dataset
 from flows.extract.result import SessionExtract
 from flows.extract.schedule import SessionRef
-from flows.load.ingest import ingest, lineage, with_lineage
+from flows.load.ingest import ingest, lineage
 from flows.load.locks import advisory_lock
 from flows.load.manifest import (
     FAILED,
@@ -48,15 +48,15 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
     try:
         for name, frame in frames.items():
             add_new_columns(cursor, BY_NAME[name], frame)
-        with partitions_streaming(cursor, telemetry, lineage(load_id, loaded_at, ref.session_id)):
+        row_lineage = lineage(load_id, loaded_at, ref.session_id)
+        with partitions_streaming(cursor, telemetry, row_lineage):
             for name, frame in extract.frames.items():
                 if frame is None:
                     rows, status = 0, UNPUBLISHED if extract.given_up else UNAVAILABLE
                 elif name in telemetry:
                     rows, status = frame.height, LOADED
                 else:
-                    framed = with_lineage(frame, load_id, loaded_at, ref.session_id)
-                    rows, status = ingest(cursor, name, framed), LOADED
+                    rows, status = ingest(cursor, name, frame, row_lineage), LOADED
                 entries.append(
                     _entry(
                         ref,
@@ -107,7 +107,7 @@ def write_schedule(conn, season: int, events: pl.DataFrame, sessions: pl.DataFra
     cursor = conn.cursor()
     try:
         for table, frame in (("events", events), ("sessions", sessions)):
-            ingest(cursor, table, with_lineage(frame, load_id, loaded_at))
+            ingest(cursor, table, frame, lineage(load_id, loaded_at))
         entry = ManifestEntry(
             load_id=load_id,
             season=season,
