@@ -1,7 +1,8 @@
 {#-
     Telemetry from the compact raw layout (flows/load/telemetry_layout.py): one row per driver per
     minute whose per-sample columns are arrays. Times are microseconds from the row's
-    `chunk_start` (sampled_at) and from a per-row base (session_time).
+    `chunk_start` (sampled_at) and from a per-row base (session_time), plus a per-sample
+    residual (`session_time_us`: null for a row whose residuals are all zero).
 
     telemetry_samples(relation, values, chunks_where)
         The one unnest of the arrays: the samples, one row each, of the raw rows (`chunks`) that
@@ -22,8 +23,11 @@ select
     chunks.session_id,
     chunks.driver_number,
     chunks.chunk_start + samples.sampled_us * interval '1 microsecond' as sampled_at,
-    (chunks.session_time_base + coalesce(samples.sampled_us, 0) + samples.session_time_us)
-    * interval '1 microsecond' as session_time,
+    (
+        chunks.session_time_base
+        + coalesce(samples.sampled_us, 0)
+        + case when chunks.session_time_us is null then 0 else samples.session_time_us end
+    ) * interval '1 microsecond' as session_time,
     {%- for column in values %}
     samples.{{ column }},
     {%- endfor %}

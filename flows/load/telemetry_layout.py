@@ -5,8 +5,9 @@ Car data and positions are nearly all the rows (a billion from 2018 on), so `raw
 minute (``CHUNK``, aligned on the clock) of one load: its lineage and keys once, then one array
 per column, in sample order. Times are integer microseconds from the chunk's start, and the
 session time is the sample's offset plus a per-chunk base (plus a per-sample residual, zero in
-FastF1's data), so the arrays compress well; ``session_time_base`` and ``session_time_end``
-bound the row's session times, so a lap's rows are found by index without reading the arrays.
+FastF1's data: the row's residual array is then null, neither sent nor stored), so the arrays
+compress well; ``session_time_base`` and ``session_time_end`` bound the row's session times, so
+a lap's rows are found by index without reading the arrays.
 Arrays are TOASTed and compressed from 128 bytes on (``toast_tuple_target``). Samples are
 unique per (driver, timestamp) within a load: the loader keeps the first of duplicates, as the
 staged layer always kept one.
@@ -94,19 +95,22 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     bounds = pa.array(ends, pa.int64())
     arrays = {
         "sampled_us": pa.array(offset.astype(np.int32), mask=_missing(timed)),
-        "session_time_us": pa.array(residual, mask=_missing(known)),
+        "session_time_us": None,  # below: only the rows whose residuals are not all zero
         **{c: _arrow(frame[c]) for c in frame.columns if c not in KEYS},  # the frame's order
     }
+    lists = {
+        name: pa.LargeListArray.from_arrays(bounds, values)
+        for name, values in arrays.items()
+        if values is not None
+    }
+    lists["session_time_us"] = _residuals(residual, known, first, bounds)
     return pa.table(
         {
             "driver_number": frame["driver_number"].gather(first).to_arrow(),
             "chunk_start": _missing_as_null(chunk[first], pa.timestamp("us", "UTC")),
             "session_time_base": _missing_as_null(base),
             "session_time_end": _missing_as_null(_per_run(session, first, np.maximum, known)),
-            **{
-                name: pa.LargeListArray.from_arrays(bounds, values)
-                for name, values in arrays.items()
-            },
+            **{name: lists[name] for name in arrays},
         }
     )
 
@@ -162,6 +166,23 @@ def _per_run(
     ignored = np.iinfo(np.int64).max if reduce is np.minimum else _MISSING
     reduced = reduce.reduceat(np.where(known, values, ignored), starts)
     return np.where(np.logical_or.reduceat(known, starts), reduced, _MISSING)
+
+
+def _residuals(
+    residual: np.ndarray, known: np.ndarray | None, first: np.ndarray, bounds: pa.Array
+) -> pa.LargeListArray:
+    """Each row's session time residuals, or null where they are all zero (FastF1's, as a
+    rule: its session time is the sample's time less the session's start), which the staged
+    views read as zeros. A row with a missing session time keeps its array (the null in it)."""
+    kind = pa.large_list(pa.int64())
+    off = residual != 0
+    if known is not None:
+        off |= ~known
+    kept = np.logical_or.reduceat(off, first) if len(first) else np.zeros(0, bool)
+    if not kept.any():
+        return pa.nulls(len(first), kind)
+    values = pa.array(residual, mask=_missing(known))
+    return pa.LargeListArray.from_arrays(bounds, values, kind, mask=pa.array(~kept))
 
 
 def _missing_as_null(values: np.ndarray, kind: pa.DataType | None = None) -> pa.Array:

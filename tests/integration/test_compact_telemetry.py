@@ -103,6 +103,40 @@ def test_staged_telemetry_is_the_latest_load_of_each_session_sample_for_sample(d
     assert scalar(db_url, "select count(*) from raw.car_data") < samples / 100
 
 
+def test_session_times_off_the_sample_clock_or_missing_read_back(db_url):
+    """FastF1's session time is the sample's time less the session's start, so a row's
+    per-sample residuals are all zero and its array is not stored; a session time off that
+    clock, or missing, keeps its row's array and reads back as it was."""
+    refs = bahrain_2024(db_url)
+    frames = synthetic_frames(10, START, drivers=3, laps=3)
+    car = frames["car_data"].with_row_index("i")
+    drivers = car["driver_number"].unique().sort().to_list()
+    frames["car_data"] = car.with_columns(
+        pl.when((pl.col("driver_number") == drivers[0]) & (pl.col("i") % 5 == 0))
+        .then(pl.col("session_time") + pl.duration(microseconds=3))
+        .when((pl.col("driver_number") == drivers[1]) & (pl.col("i") % 7 == 0))
+        .then(None)
+        .otherwise(pl.col("session_time"))
+        .alias("session_time")
+    ).drop("i")
+    load(db_url, refs["R"], frames)
+    build_staged(db_url)
+
+    expected = {refs["R"].session_id: frames}
+    for table in PARTITIONED:
+        got = _rows(db_url, STAGED_ROWS.format(table=table))
+        assert _same_samples(got, _expected(expected, table)), table
+    stored = query(
+        db_url,
+        "select driver_number, count(*) filter (where session_time_us is not null), count(*) "
+        "from raw.car_data group by driver_number order by driver_number",
+    )
+    arrays = {driver: kept for driver, kept, _ in stored}
+    assert arrays[drivers[0]] > 0 and arrays[drivers[1]] > 0  # offset or missing times kept
+    assert arrays[drivers[2]] == 0 and len(stored) == 3
+    assert scalar(db_url, "select count(session_time_us) from raw.position_data") == 0
+
+
 def test_a_lap_is_sliced_and_its_distance_integrated_as_fastf1_does(db_url):
     race = bahrain_2024(db_url)["R"]
     frames = synthetic_frames(7, START, drivers=2, laps=4)
