@@ -23,6 +23,7 @@ from flows.load.raw_tables import (
     literal,
     partition_index_sql,
     partition_name,
+    partition_statistics_sql,
     partition_table_sql,
     quote_ident,
 )
@@ -73,7 +74,9 @@ def copy_load(conn, streams: list, load_id: str, files: dict[str, Path], fmt: st
 
 
 def _copy(cursor, load_id: str, table: str, path: Path, fmt: str) -> None:
-    cursor.execute(partition_table_sql(table, load_id, table_columns(cursor, table), {}))
+    columns = table_columns(cursor, table)
+    cursor.execute(partition_table_sql(table, load_id, columns, {}))
+    cursor.execute(partition_statistics_sql(table, load_id, columns))
     cursor.execute(
         f"copy {SCHEMA}.{quote_ident(partition_name(table, load_id))} "
         f"from {literal(str(path))} with (format {fmt}, freeze)"

@@ -4,9 +4,10 @@ Car data and positions (up to ~600k samples each per session) are encoded as arr
 per minute (``flows.load.telemetry_layout``), then in PostgreSQL's binary COPY format
 (``flows.load.copy_binary``), sent a block at a time. One stream per table
 (``STREAMS``), in parallel, each on a psycopg connection of its own (``copy_connection``): in
-one transaction it creates the load's partition as a standalone table, fills it by
-``COPY ... FROM STDIN WITH (FREEZE)`` (rows are written frozen, so no later vacuum rewrites
-them; ADBC cannot send FREEZE) and indexes it. The load's own transaction holds each
+one transaction it creates the load's partition as a standalone table (no planner statistics
+for its arrays: ``partition_statistics_sql``), fills it by ``COPY ... FROM STDIN WITH (FREEZE)``
+(rows are written frozen, so no later vacuum rewrites them; ADBC cannot send FREEZE) and
+indexes it. The load's own transaction holds each
 partition's advisory lock, writes the other datasets while the streams send, then attaches the
 partitions, so rows appear in ``raw.<table>`` only when the load commits; a failed load leaves
 unattached tables that ``drop_orphan_partitions_sql`` removes later. The lineage columns,
@@ -34,6 +35,7 @@ from flows.load.raw_tables import (
     partition_index_sql,
     partition_lock_key,
     partition_name,
+    partition_statistics_sql,
     partition_table_sql,
     quote_ident,
 )
@@ -57,7 +59,7 @@ class Partition:
     table: str
     load_id: str
     samples: pl.DataFrame
-    create: str
+    create: list[str]  # the table, then its statistics targets
 
 
 @contextmanager
@@ -105,7 +107,10 @@ def _plan(cursor, table: str, frame: pl.DataFrame, lineage: dict) -> Partition:
     cursor.fetchall()
     columns = table_columns(cursor, table)
     defaults = {name: literal(value) for name, value in lineage.items() if value is not None}
-    create = partition_table_sql(table, load_id, columns, defaults)
+    create = [
+        partition_table_sql(table, load_id, columns, defaults),
+        partition_statistics_sql(table, load_id, columns),
+    ]
     return Partition(table, load_id, frame, create)
 
 
@@ -117,7 +122,8 @@ def _stream(conn, part: Partition) -> None:
     columns = ", ".join(quote_ident(name) for name in chunks.schema.names)
     statement = f"copy {target} ({columns}) from stdin (format binary, freeze)"
     with copy_connection(conn) as stream, stream.transaction(), stream.cursor() as cursor:
-        cursor.execute(part.create)
+        for ddl in part.create:
+            cursor.execute(ddl)
         with cursor.copy(statement) as copy:
             for block in encode(chunks, BATCH_ROWS):
                 copy.write(block)

@@ -314,6 +314,18 @@ def partition_table_sql(
     return f"create table {SCHEMA}.{name} (\n  {body}\n){options}"
 
 
+def partition_statistics_sql(table: str, load_id: str, columns: list[tuple[str, str]]) -> str:
+    """No planner statistics for a telemetry partition's arrays (``columns``: name, SQL type).
+
+    Autovacuum analyzes every new partition once; sampling the arrays means decompressing all
+    of them, some 25 times the cost of the rest (275 ms against 11 ms for a 288k-sample
+    partition, here), and no query filters on an array: statistics are kept for the keys.
+    """
+    arrays = [name for name, sql_type in columns if sql_type.endswith("[]")]
+    changes = ", ".join(f"alter column {quote_ident(name)} set statistics 0" for name in arrays)
+    return f"alter table {SCHEMA}.{quote_ident(partition_name(table, load_id))} {changes}"
+
+
 def partition_lock_key(table: str, load_id: str) -> str:
     """The advisory lock a load holds while its partition is not attached yet."""
     return f"{SCHEMA}.{partition_name(table, load_id)}"

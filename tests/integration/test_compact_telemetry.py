@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import polars as pl
+import psycopg
 import pytest
 from fastf1.core import Telemetry
 
@@ -23,6 +24,7 @@ from flows.load.raw_tables import (
     partition_name,
     quote_ident,
 )
+from flows.load.telemetry_layout import value_columns
 from flows.operator.cli import main
 from flows.tasks import prune_telemetry_loads
 from flows.transform.dbt import build_staged
@@ -135,6 +137,28 @@ def test_session_times_off_the_sample_clock_or_missing_read_back(db_url):
     assert arrays[drivers[0]] > 0 and arrays[drivers[1]] > 0  # offset or missing times kept
     assert arrays[drivers[2]] == 0 and len(stored) == 3
     assert scalar(db_url, "select count(session_time_us) from raw.position_data") == 0
+
+
+def test_analyze_skips_a_partitions_arrays_and_keeps_its_keys(db_url):
+    """Autovacuum analyzes each new partition: it samples the keys, not the arrays, which it
+    would have to decompress."""
+    refs = bahrain_2024(db_url)
+    load_id = load(db_url, refs["R"], synthetic_frames(11, START, drivers=2, laps=2))[0].load_id
+    for table in PARTITIONED:
+        partition = partition_name(table, load_id)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute(f"analyze raw.{quote_ident(partition)}")
+        analyzed = {
+            name
+            for (name,) in query(
+                db_url,
+                "select attname from pg_stats where schemaname = 'raw' and tablename = $1",
+                partition,
+            )
+        }
+        arrays = {"sampled_us", "session_time_us", *value_columns(BY_NAME[table])}
+        assert {"driver_number", "session_time_base"} <= analyzed, table
+        assert not analyzed & arrays, table
 
 
 def test_a_lap_is_sliced_and_its_distance_integrated_as_fastf1_does(db_url):
