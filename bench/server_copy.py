@@ -4,8 +4,9 @@ The rows the loader wrote are exported (``COPY ... TO`` a file, not timed): tele
 other datasets' rows and the load's manifest rows. Each load then goes in the way the loader
 writes it: telemetry in as many parallel streams as the loader uses (one per table), each into
 a fresh partition shaped like the loader's and created in its stream's transaction (so
-``COPY ... FREEZE``), committed unattached; meanwhile the other rows are copied into their
-tables in the load's transaction, which then attaches the partitions: the fair ceiling.
+``COPY ... FREEZE``), committed unattached and, as the loader's, without waiting for the disk;
+meanwhile the other rows are copied into their tables in the load's transaction, which then
+attaches the partitions: the fair ceiling.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flows.datasets import SESSION_DATASETS
-from flows.load.partition_copy import table_columns
+from flows.load.partition_copy import ASYNC_COMMIT, table_columns
 from flows.load.raw_tables import (
     MANIFEST,
     PARTITIONED,
@@ -74,6 +75,7 @@ def copy_load(conn, streams: list, load_id: str, files: dict[str, Path], fmt: st
 
 
 def _copy(cursor, load_id: str, table: str, path: Path, fmt: str) -> None:
+    cursor.execute(ASYNC_COMMIT)
     columns = table_columns(cursor, table)
     cursor.execute(partition_table_sql(table, load_id, columns, {}))
     cursor.execute(partition_statistics_sql(table, load_id, columns))

@@ -43,6 +43,10 @@ from flows.load.telemetry_layout import to_chunks
 
 STREAMS = len(PARTITIONED)  # parallel COPY streams of a load: one per telemetry table
 BATCH_ROWS = 200  # array rows per block sent (~2 MB)
+# A stream's commit does not wait for its WAL to reach disk: the load's commit, which attaches
+# the partition after it, does, and flushes the stream's with its own. A crash in between
+# leaves an unattached table, which drop_orphan_partitions_sql removes.
+ASYNC_COMMIT = "set local synchronous_commit = off"
 
 _COLUMNS = """
 select attname, format_type(atttypid, atttypmod)
@@ -122,6 +126,7 @@ def _stream(conn, part: Partition) -> None:
     columns = ", ".join(quote_ident(name) for name in chunks.schema.names)
     statement = f"copy {target} ({columns}) from stdin (format binary, freeze)"
     with copy_connection(conn) as stream, stream.transaction(), stream.cursor() as cursor:
+        cursor.execute(ASYNC_COMMIT)
         for ddl in part.create:
             cursor.execute(ddl)
         with cursor.copy(statement) as copy:
