@@ -93,24 +93,20 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     ends = np.append(first, frame.height)
     residual = delta - np.repeat(base, np.diff(ends))  # a known time's run has a known base
     bounds = pa.array(ends, pa.int64())
-    arrays = {
-        "sampled_us": pa.array(offset.astype(np.int32), mask=_missing(timed)),
-        "session_time_us": None,  # below: only the rows whose residuals are not all zero
-        **{c: _arrow(frame[c]) for c in frame.columns if c not in KEYS},  # the frame's order
-    }
-    lists = {
-        name: pa.LargeListArray.from_arrays(bounds, values)
-        for name, values in arrays.items()
-        if values is not None
-    }
-    lists["session_time_us"] = _residuals(residual, known, first, bounds)
+    offsets = pa.array(offset.astype(np.int32), mask=_missing(timed))
     return pa.table(
         {
             "driver_number": frame["driver_number"].gather(first).to_arrow(),
             "chunk_start": _missing_as_null(chunk[first], pa.timestamp("us", "UTC")),
             "session_time_base": _missing_as_null(base),
             "session_time_end": _missing_as_null(_per_run(session, first, np.maximum, known)),
-            **{name: lists[name] for name in arrays},
+            "sampled_us": pa.LargeListArray.from_arrays(bounds, offsets),
+            "session_time_us": _residuals(residual, known, first, bounds),
+            **{  # the frame's order
+                c: pa.LargeListArray.from_arrays(bounds, _arrow(frame[c]))
+                for c in frame.columns
+                if c not in KEYS
+            },
         }
     )
 
