@@ -151,7 +151,8 @@ def _with_nulls(oid: int, records: np.ndarray, nulls: np.ndarray | None) -> Enco
 def _field_pieces(column: pa.ChunkedArray | pa.Array) -> list[pa.LargeBinaryArray]:
     """A column's fields as binary arrays of one value per row, which joined row by row make
     the fields (arrays: their headers, then their elements)."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(column, pa.ChunkedArray):  # combine_chunks copies even a single chunk
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)):
         encoded = encode_values(column)
         return [_binary(encoded.data, encoded.at(np.arange(len(column) + 1)))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Annotated, get_type_hints
 
@@ -41,7 +41,8 @@ MANIFEST_SCHEMA: dict[str, pl.DataType] = {
 
 
 def manifest_frame(entries: list[ManifestEntry]) -> pl.DataFrame:
-    return pl.DataFrame([asdict(e) for e in entries], schema=MANIFEST_SCHEMA, orient="row")
+    rows = [[getattr(e, name) for name in MANIFEST_SCHEMA] for e in entries]  # asdict deep-copies
+    return pl.DataFrame(rows, schema=MANIFEST_SCHEMA, orient="row")
 
 
 # What the latest load attempt of each session settled (see SessionExtract.complete and

@@ -80,8 +80,9 @@ def write_session(conn, extract: SessionExtract, started_at: datetime) -> list[M
 
 def add_new_columns(cursor, dataset: Dataset, frame: pl.DataFrame) -> None:
     """Columns a newer FastF1 added (see to_polars) join the raw table, in this transaction."""
+    known = dataset.schema
     for name, dtype in frame.schema.items():
-        if name not in dataset.schema:
+        if name not in known:
             cursor.execute(
                 f"alter table {SCHEMA}.{quote_ident(dataset.name)} "
                 f"add column if not exists {quote_ident(name)} {column_type(dataset.name, dtype)}"
