@@ -90,9 +90,7 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
     if known is not None:
         delta[~known] = _MISSING
     base = _per_run(delta, first, np.minimum, known)
-    ends = np.append(first, frame.height)
-    residual = delta - np.repeat(base, np.diff(ends))  # a known time's run has a known base
-    bounds = pa.array(ends, pa.int64())
+    bounds = pa.array(np.append(first, frame.height), pa.int64())
     offsets = pa.array(offset.astype(np.int32), mask=_missing(timed))
     return pa.table(
         {
@@ -101,7 +99,7 @@ def to_chunks(frame: pl.DataFrame) -> pa.Table:
             "session_time_base": _missing_as_null(base),
             "session_time_end": _missing_as_null(_per_run(session, first, np.maximum, known)),
             "sampled_us": pa.LargeListArray.from_arrays(bounds, offsets),
-            "session_time_us": _residuals(residual, known, first, bounds),
+            "session_time_us": _residuals(delta, base, known, first, bounds),
             **{  # the frame's order
                 c: pa.LargeListArray.from_arrays(bounds, _arrow(frame[c]))
                 for c in frame.columns
@@ -117,13 +115,29 @@ def _drivers_in_sample_order(driver: pl.Series, sampled: np.ndarray) -> np.ndarr
     else None."""
     if driver.null_count() or (sampled == _MISSING).any():
         return None
-    new_driver = driver.ne_missing(driver.shift(1))
-    firsts = driver.filter(new_driver)
+    new_driver = _changes(driver)
+    firsts = driver.gather(np.flatnonzero(new_driver))
     if firsts.n_unique() != firsts.len():
         return None
-    new_driver = new_driver.to_numpy()
     backwards = sampled[1:] < sampled[:-1]
     return None if (backwards & ~new_driver[1:]).any() else new_driver
+
+
+def _changes(values: pl.Series) -> np.ndarray:
+    """Whether each string (none missing) differs from the one before (the first: True).
+    Strings of up to 12 bytes, driver numbers as a rule, are compared as their Arrow string
+    views, which hold them (two words each): no string is read."""
+    views = values.to_arrow(compat_level=pl.CompatLevel.newest())
+    if len(views) and pa.types.is_string_view(views.type):
+        words = np.frombuffer(views.buffers()[1], "<u8", 2 * len(views), views.offset * 16)
+        words = words.reshape(-1, 2)
+        if words.view("<u4")[:, 0].max() <= _INLINE:  # a view's first 4 bytes: the length
+            changed = np.empty(len(words), bool)
+            changed[0] = True
+            np.not_equal(words[1:, 0], words[:-1, 0], out=changed[1:])
+            changed[1:] |= words[1:, 1] != words[:-1, 1]
+            return changed
+    return values.ne_missing(values.shift(1)).to_numpy()
 
 
 def _arrow(values: pl.Series) -> pa.Array:
@@ -132,12 +146,17 @@ def _arrow(values: pl.Series) -> pa.Array:
 
 
 _CHUNK_US = 60_000_000  # CHUNK in microseconds
+_INLINE = 12  # bytes of a string an Arrow string view holds itself
 _MISSING = np.iinfo(np.int64).min  # a missing time (no real one is that far back)
 
 
 def _micros(times: pl.Series) -> np.ndarray:
-    """Datetimes or durations as integer microseconds, a missing one as ``_MISSING``."""
-    return times.dt.cast_time_unit("us").to_physical().fill_null(_MISSING).to_numpy()
+    """Datetimes or durations as integer microseconds, a missing one as ``_MISSING`` (read-only:
+    a view of the frame's where there is none)."""
+    if times.dtype.time_unit != "us":
+        times = times.dt.cast_time_unit("us")
+    micros = times.to_physical()
+    return (micros.fill_null(_MISSING) if micros.null_count() else micros).to_numpy()
 
 
 def _known(values: np.ndarray) -> np.ndarray | None:
@@ -165,18 +184,25 @@ def _per_run(
 
 
 def _residuals(
-    residual: np.ndarray, known: np.ndarray | None, first: np.ndarray, bounds: pa.Array
+    delta: np.ndarray,
+    base: np.ndarray,
+    known: np.ndarray | None,
+    first: np.ndarray,
+    bounds: pa.Array,
 ) -> pa.LargeListArray:
-    """Each row's session time residuals, or null where they are all zero (FastF1's, as a
-    rule: its session time is the sample's time less the session's start), which the staged
-    views read as zeros. A row with a missing session time keeps its array (the null in it)."""
+    """Each row's session time residuals (``delta`` less its row's ``base``), or null where
+    they are all zero (FastF1's, as a rule: its session time is the sample's time less the
+    session's start), which the staged views read as zeros. A row with a missing session time
+    keeps its array (the null in it). Whether a row has a residual that is not zero is found
+    from its largest ``delta``, so FastF1's rows take no per-sample subtraction."""
     kind = pa.large_list(pa.int64())
-    off = residual != 0
-    if known is not None:
-        off |= ~known
-    kept = np.logical_or.reduceat(off, first) if len(first) else np.zeros(0, bool)
+    kept = _per_run(delta, first, np.maximum, known) != base
+    if known is not None and len(first):
+        kept |= ~np.logical_and.reduceat(known, first)
     if not kept.any():
         return pa.nulls(len(first), kind)
+    # a row with a known session time has a known base
+    residual = delta - np.repeat(base, np.diff(bounds.to_numpy()))
     values = pa.array(residual, mask=_missing(known))
     return pa.LargeListArray.from_arrays(bounds, values, kind, mask=pa.array(~kept))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+import pytest
 
 from flows.datasets import CAR_DATA
 from flows.load.telemetry_layout import chunk_schema, to_chunks
@@ -57,23 +58,26 @@ def test_the_layout_names_every_stored_column():
     assert "sampled_at" not in schema and "session_time" not in schema
 
 
-def test_samples_in_fastf1_order_are_chunked_without_sorting_to_the_same_rows():
+@pytest.mark.parametrize("prefix", ["", "a name longer than a string view holds: "])
+def test_samples_in_fastf1_order_are_chunked_without_sorting_to_the_same_rows(prefix):
     """FastF1 gives each driver's samples together and in time order (drivers in any order):
-    chunks are runs of neighbours; the same samples shuffled give the same chunks."""
+    chunks are runs of neighbours; the same samples shuffled give the same chunks. Drivers
+    are told apart whether or not their names fit in an Arrow string view (12 bytes)."""
     step = timedelta(milliseconds=250)
-    rows = [("44", T0 + i * step, timedelta(seconds=60.9) + i * step, i) for i in range(3)]
+    first, second = f"{prefix}44", f"{prefix}1"
+    rows = [(first, T0 + i * step, timedelta(seconds=60.9) + i * step, i) for i in range(3)]
     rows.insert(2, rows[1])  # a repeated sample: the first is kept
-    rows += [("1", T0 + i * step, timedelta(seconds=60.9) + i * step, 10 + i) for i in range(2)]
+    rows += [(second, T0 + i * step, timedelta(seconds=60.9) + i * step, 10 + i) for i in range(2)]
     in_order, shuffled = _frame(rows), _frame(rows[::-1])
     minute = datetime(2024, 3, 2, 15, 0, tzinfo=UTC)
 
     chunks = pl.from_arrow(to_chunks(in_order))
 
     assert chunks.select("driver_number", "chunk_start", "rpm").rows() == [
-        ("44", minute, [0]),  # the input's driver order
-        ("44", minute + timedelta(minutes=1), [1, 2]),
-        ("1", minute, [10]),
-        ("1", minute + timedelta(minutes=1), [11]),
+        (first, minute, [0]),  # the input's driver order
+        (first, minute + timedelta(minutes=1), [1, 2]),
+        (second, minute, [10]),
+        (second, minute + timedelta(minutes=1), [11]),
     ]
     resorted = pl.from_arrow(to_chunks(shuffled)).sort(
         "driver_number", "chunk_start", descending=[True, False]
