@@ -211,8 +211,14 @@ def _numbers(values: pa.Array) -> tuple[int, np.ndarray]:
 
 
 def _filled(values: pa.Array) -> np.ndarray:
+    """The values as NumPy numbers (a null's: any value). Booleans are unpacked from their
+    bitmap (Arrow's conversion is some 15 times slower)."""
+    if pa.types.is_boolean(values.type):
+        bits = np.frombuffer(values.buffers()[1], np.uint8)
+        unpacked = np.unpackbits(bits, count=values.offset + len(values), bitorder="little")
+        return unpacked[values.offset :].view(np.bool_)
     if values.null_count:
-        values = values.fill_null(False if pa.types.is_boolean(values.type) else 0)
+        values = values.fill_null(0)
     return values.to_numpy(zero_copy_only=False)
 
 
@@ -321,7 +327,10 @@ def _repeated(
     in ``fields``, repeated."""
     runs = np.diff(starts, append=count)
     sizes = np.array([len(field) for field in fields], np.int64)
-    data = b"".join(field * run for field, run in zip(fields, runs.tolist(), strict=True))
+    if len(fields) == 1:  # e.g. 'car' throughout
+        data = fields[0] * count
+    else:
+        data = b"".join(field * run for field, run in zip(fields, runs.tolist(), strict=True))
     at = Runs(starts, _bounds(sizes * runs)[:-1], sizes)
     return Encoded(_TEXT, np.frombuffer(data, np.uint8), 0, None, nulls, at)
 
