@@ -33,7 +33,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--growth-small", type=int, default=100, help="sessions: the baseline")
     parser.add_argument("--growth-large", type=int, default=1_000, help="sessions: the history")
     parser.add_argument("--growth-rounds", type=int, default=3)
-    parser.add_argument("--growth-load-rounds", type=int, default=7, help="loads without builds")
+    parser.add_argument("--growth-load-rounds", type=int, default=17, help="loads without builds")
     parser.add_argument("--nothing-new-rounds", type=int, default=3, help="old/new alternations")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the report")
     parser.add_argument("--command", default=None, help="the command line the report names")

@@ -5,11 +5,11 @@ History is seasons of 24 conventional weekends (120 sessions), as 2018 to today.
 are filled through the project's loader with small synthetic sessions (the same frames under
 each session's own ids: only their number matters here), one with the first ``small``
 sessions, one with the first ``large``, and built once (untimed). Then, in rounds, each
-database in turn takes its next session (timed: opening the connection and ``write_session``,
-as a flow's session task does) and the `dbt build` after it (timed, the project's
-``build_staged``); each database keeps a dbt target of its own. More rounds of a load alone
-follow (``load_rounds``): a small session's load is short and noisy. ``load_growth`` and
-``dbt_growth`` are the medians' ratios, large over small.
+database in turn (which goes first alternates) takes its next session (timed: opening the
+connection and ``write_session``, as a flow's session task does) and the `dbt build` after it
+(timed, the project's ``build_staged``); each database keeps a dbt target of its own. More
+rounds of a load alone follow (``load_rounds``): a small session's load is short and noisy.
+``load_growth`` and ``dbt_growth`` are the medians' ratios, large over small.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class GrowthSpec:
     small: int = 100
     large: int = 1_000
     rounds: int = 3
-    load_rounds: int = 7  # more loads, without builds: one load is ~25 ms, so noise needs them
+    load_rounds: int = 17  # more loads, without builds: one load is ~25 ms, so noise needs them
     drivers: int = 2
     minutes: float = 1.0
 
@@ -84,13 +84,13 @@ def run(params: dict) -> dict:
     load = {size: [] for size in SIZES}
     dbt = {size: [] for size in SIZES}
     for round_ in range(spec.rounds):
-        for size in SIZES:
+        for size in _in_turn(round_):
             url, ref = urls[size], refs[counts[size] + round_]
             load[size].append(seconds(partial(_load, url, ref, frames)))
             use_dbt_target(Path(params["target_dir"]) / size)
             dbt[size].append(seconds(partial(build_staged, url)))
     for round_ in range(spec.rounds, spec.rounds + spec.load_rounds):
-        for size in SIZES:
+        for size in _in_turn(round_):
             url, ref = urls[size], refs[counts[size] + round_]
             load[size].append(seconds(partial(_load, url, ref, frames)))
     return {
@@ -128,3 +128,9 @@ def _load(url: str, ref: SessionRef, frames) -> None:
         write_session(
             conn, SessionExtract(ref, {**frames, "session_info": info}), datetime.now(UTC)
         )
+
+
+def _in_turn(round_: int) -> tuple[str, ...]:
+    """The databases in the order they load in a round: it alternates, so neither always
+    follows the other's load (and the server work it leaves behind)."""
+    return SIZES if round_ % 2 == 0 else SIZES[::-1]
