@@ -26,11 +26,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.load.string_views import INLINE, differs, short_views
+
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # then 4-byte flags and extension length: 0
 TRAILER = b"\xff\xff"
 _EMPTY = pa.scalar(b"", pa.large_binary())  # joins a row's pieces; a null array's elements
 _RUNS = 1024  # at most this many runs of one repeated string: each run is encoded once
-_INLINE = 12  # bytes of a string an Arrow string view holds itself
 _NULL = (-1).to_bytes(4, "big", signed=True)
 
 _EPOCH_US = 946_684_800_000_000  # PostgreSQL's epoch, 2000-01-01, in Unix microseconds
@@ -230,7 +231,7 @@ def _is_text(kind: pa.DataType) -> bool:
 
 def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     """Each string as its byte length and UTF-8 bytes (a null: -1 and no bytes)."""
-    short = _short_views(values)
+    short = short_views(values)
     if short is not None:
         return _short_text(*short, nulls)
     values = values.cast(pa.large_string())
@@ -275,24 +276,11 @@ def _text(values: pa.Array, nulls: np.ndarray | None) -> Encoded:
     return Encoded(_TEXT, out, 4, offsets, nulls)
 
 
-def _short_views(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
-    """A string view array's views, (count, 16) bytes, and lengths, if every string is short
-    enough (12 bytes) to be held in its view: Polars' strings, as a rule. Else None."""
-    if not pa.types.is_string_view(values.type) or not len(values):
-        return None
-    views = np.frombuffer(values.buffers()[1], np.uint8, len(values) * 16, values.offset * 16)
-    views = views.reshape(len(values), 16)
-    lengths = views[:, :4].view("<i4").reshape(-1)
-    return (views, lengths) if lengths.max() <= _INLINE else None
-
-
 def _short_text(views: np.ndarray, lengths: np.ndarray, nulls: np.ndarray | None) -> Encoded:
-    """Strings held in their views (``_short_views``): a view is the string's length (4 bytes,
+    """Strings held in their views (``short_views``): a view is the string's length (4 bytes,
     little-endian), then its bytes."""
     count = len(views)
-    words = views.view("<u8")  # equal strings have equal views (else a run more, no harm)
-    changed = words[1:, 0] != words[:-1, 0]
-    changed |= words[1:, 1] != words[:-1, 1]
+    changed = differs(views)
     if nulls is not None:
         changed |= nulls[1:] != nulls[:-1]
     if np.count_nonzero(changed) < _RUNS:  # e.g. 'car' throughout: each run's field, repeated
@@ -305,13 +293,13 @@ def _short_text(views: np.ndarray, lengths: np.ndarray, nulls: np.ndarray | None
     if nulls is not None:
         lengths = np.where(nulls, 0, lengths)
     sizes = (lengths if nulls is None else np.where(nulls, -1, lengths)).astype(">i4")
-    records = np.empty((count, 4 + _INLINE), np.uint8)
+    records = np.empty((count, 4 + INLINE), np.uint8)
     records[:, :4] = sizes.view(np.uint8).reshape(count, 4)
     records[:, 4:] = views[:, 4:]
     valid = lengths if nulls is None else lengths[~nulls]
     if len(valid) and (valid == valid[0]).all():  # e.g. driver codes: records of one size
         return _with_nulls(_TEXT, records[:, : 4 + int(valid[0])].copy(), nulls)
-    kept = np.arange(4 + _INLINE) < (4 + lengths)[:, None]
+    kept = np.arange(4 + INLINE) < (4 + lengths)[:, None]
     return Encoded(_TEXT, records[kept], 4, _bounds(lengths), nulls)
 
 
@@ -346,8 +334,8 @@ def _run_starts(
         return np.zeros(1, np.int64)  # one string throughout, e.g. 'car'
     if np.count_nonzero(changed) >= _RUNS:
         return None
-    differs = pc.not_equal(values.slice(1), values.slice(0, len(values) - 1))
-    changed |= differs.to_numpy(zero_copy_only=False)
+    unequal = pc.not_equal(values.slice(1), values.slice(0, len(values) - 1))
+    changed |= unequal.to_numpy(zero_copy_only=False)
     starts = np.flatnonzero(np.concatenate(([True], changed)))
     return starts if len(starts) <= _RUNS else None
 

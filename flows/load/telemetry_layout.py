@@ -24,6 +24,7 @@ import polars as pl
 import pyarrow as pa
 
 from flows.datasets import LINEAGE, SESSION_DATASETS, Dataset
+from flows.load.string_views import differs, short_views
 
 CHUNK = "60s"  # samples per array row: one driver's minute (about 240 samples)
 CHUNK_SQL = "60 seconds"
@@ -125,18 +126,10 @@ def _drivers_in_sample_order(driver: pl.Series, sampled: np.ndarray) -> np.ndarr
 
 def _changes(values: pl.Series) -> np.ndarray:
     """Whether each string (none missing) differs from the one before (the first: True).
-    Strings of up to 12 bytes, driver numbers as a rule, are compared as their Arrow string
-    views, which hold them (two words each): no string is read."""
-    views = values.to_arrow(compat_level=pl.CompatLevel.newest())
-    if len(views) and pa.types.is_string_view(views.type):
-        words = np.frombuffer(views.buffers()[1], "<u8", 2 * len(views), views.offset * 16)
-        words = words.reshape(-1, 2)
-        if words.view("<u4")[:, 0].max() <= _INLINE:  # a view's first 4 bytes: the length
-            changed = np.empty(len(words), bool)
-            changed[0] = True
-            np.not_equal(words[1:, 0], words[:-1, 0], out=changed[1:])
-            changed[1:] |= words[1:, 1] != words[:-1, 1]
-            return changed
+    Short strings, driver numbers as a rule, are compared through their Arrow string views."""
+    short = short_views(_arrow(values))
+    if short is not None:
+        return np.concatenate(([True], differs(short[0])))
     return values.ne_missing(values.shift(1)).to_numpy()
 
 
@@ -146,7 +139,6 @@ def _arrow(values: pl.Series) -> pa.Array:
 
 
 _CHUNK_US = 60_000_000  # CHUNK in microseconds
-_INLINE = 12  # bytes of a string an Arrow string view holds itself
 _MISSING = np.iinfo(np.int64).min  # a missing time (no real one is that far back)
 
 
